@@ -1,0 +1,197 @@
+"""Reverse-mode automatic differentiation on a define-by-run tape.
+
+Inside `record()`, each op whose inputs need gradients leaves a Node (the op, its
+saved inputs and output, its parents); `backward()` walks the nodes from the head in
+reverse topological order, calling each op's VJP rule. Shown in chapter05/02_parameters.
+"""
+from .device import xp_of
+from .errors import AutogradError
+
+
+class _State:
+    """The documented global scopes: recording, training mode and the active tracer.
+
+    `plain` is True when nothing is recorded or traced, so ops take the fast path.
+    """
+
+    __slots__ = ("recording", "training", "tracer", "plain")
+
+    def __init__(self):
+        self.recording, self.training, self.tracer, self.plain = False, False, None, True
+
+    def update(self):
+        self.plain = not self.recording and self.tracer is None
+
+
+STATE = _State()
+
+
+class _Scope:
+    def __init__(self, recording, training):
+        self._want = (recording, training)
+
+    def __enter__(self):
+        self._saved = (STATE.recording, STATE.training)
+        rec, train = self._want
+        STATE.recording = STATE.recording if rec is None else rec
+        STATE.training = STATE.training if train is None else train
+        STATE.update()
+        return self
+
+    def __exit__(self, *exc):
+        STATE.recording, STATE.training = self._saved
+        STATE.update()
+
+
+def record(train_mode=True):
+    """Record ops for backward() inside this `with` block (training mode by default)."""
+    return _Scope(True, train_mode)
+
+
+def pause(train_mode=False):
+    """Stop recording inside a record() block, e.g. for bookkeeping computations."""
+    return _Scope(False, train_mode)
+
+
+def train_mode():
+    """Training behaviour (e.g. Dropout active) without changing recording."""
+    return _Scope(None, True)
+
+
+def predict_mode():
+    """Prediction behaviour (e.g. Dropout off) without changing recording."""
+    return _Scope(None, False)
+
+
+def is_recording():
+    return STATE.recording
+
+
+def is_training():
+    return STATE.training
+
+
+def set_recording(is_recording):
+    """Set recording on or off; returns the previous state (as in MXNet)."""
+    previous, STATE.recording = STATE.recording, bool(is_recording)
+    STATE.update()
+    return previous
+
+
+def set_training(train_mode):
+    previous, STATE.training = STATE.training, bool(train_mode)
+    return previous
+
+
+class Node:
+    """One recorded op. `inputs`/`out` are dropped after backward (the graph is freed)."""
+
+    __slots__ = ("op", "kw", "inputs", "out", "parents")
+
+    def __init__(self, op, kw, inputs, out, parents):
+        self.op, self.kw, self.inputs, self.out, self.parents = op, kw, inputs, out, parents
+
+
+def _toposort(roots):
+    """Nodes reachable from `roots`, each after every node that consumes it."""
+    order, seen, stack = [], set(), [(n, False) for n in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in node.parents
+                     if type(p) is Node and id(p) not in seen)
+    order.reverse()
+    return order
+
+
+def _add(table, key, value, g):
+    entry = table.get(id(key))
+    if entry is None:
+        table[id(key)] = [value, g]
+    else:
+        entry[1] = entry[1] + g
+
+
+def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
+    """Compute gradients of `heads` and store them in every leaf's `.grad`.
+
+    Leaves are arrays with attach_grad() (and Parameters). grad_req 'write' replaces
+    the stored gradient, 'add' accumulates into it. Differs from MXNet: a head with
+    more than one element needs an explicit head gradient (or `.sum()` first).
+    """
+    if not isinstance(heads, (list, tuple)):
+        heads, head_grads = [heads], [head_grads]
+    head_grads = list(head_grads) if head_grads is not None else [None] * len(heads)
+    nodes, leaves = {}, {}
+    for head, hg in zip(heads, head_grads):
+        g = _head_gradient(head, hg)
+        if head._node is not None:
+            _add(nodes, head._node, head._node, g)
+        elif head._grad is not None:
+            _add(leaves, head, head, g.copy())
+        else:
+            raise AutogradError(
+                "backward(): this array was not computed from anything that needs a "
+                "gradient. Call x.attach_grad() on the inputs (or use Parameters) and "
+                "compute the output inside `with autograd.record():`.")
+    for node in _toposort([entry[0] for entry in nodes.values()]):
+        entry = nodes.pop(id(node), None)
+        if entry is None:
+            continue
+        if node.inputs is None:
+            raise AutogradError(
+                "backward() through this graph a second time: its saved values were "
+                "freed by the first backward(). Pass retain_graph=True to the first "
+                "call if you need two, or run the forward again inside "
+                "autograd.record().")
+        grads = node.op.vjp(entry[1], node.out, *node.inputs, **node.kw)
+        for parent, g in zip(node.parents, grads):
+            if parent is None or g is None:
+                continue
+            _add(nodes if type(parent) is Node else leaves, parent, parent, g)
+        if not retain_graph:
+            node.inputs = node.out = None
+    adopted = set()
+    for leaf, g in leaves.values():
+        _store_gradient(leaf, g, adopted)
+
+
+def _head_gradient(head, head_grad):
+    data = head._data
+    if head_grad is None:
+        if data.size != 1:
+            raise AutogradError(
+                f"backward() on an array of shape {data.shape} needs a head gradient: "
+                "only a single value (e.g. a loss) has an implicit one. Reduce first "
+                "(y.sum().backward(), y.mean().backward()) or pass "
+                "head_grad=np.ones_like(y). Differs from MXNet, which sums silently.")
+        return xp_of(data).ones(data.shape, data.dtype)
+    g = getattr(head_grad, "_data", head_grad)
+    if getattr(g, "shape", None) != data.shape:
+        raise AutogradError(
+            f"backward(): head gradient has shape {getattr(g, 'shape', None)}, "
+            f"expected {data.shape} (the shape of the array backward() is called on)")
+    return g.copy()  # never alias the caller's array
+
+
+def _store_gradient(leaf, g, adopted):
+    buf = leaf._grad
+    if g.dtype != buf._data.dtype:
+        g = g.astype(buf._data.dtype)
+    if leaf._req == "add":
+        buf._data += g
+        return
+    if g.shape != buf._data.shape:
+        g = xp_of(g).broadcast_to(g, buf._data.shape)
+    # Adopt a fresh result instead of copying it, unless it is a view or shared.
+    if g.base is not None or id(g) in adopted or not isinstance(g, type(buf._data)):
+        g = g.copy()
+    adopted.add(id(g))
+    buf._data = g
+

@@ -1,0 +1,37 @@
+"""Every exception d2lmini raises on purpose.
+
+Each subclasses a built-in (ValueError for bad values and shapes, TypeError for the
+wrong kind of object, RuntimeError for state), so `except ValueError` still works.
+"""
+
+
+class DeferredInitializationError(RuntimeError):
+    """A parameter's shape is not known yet: run a forward pass first."""
+
+
+class HybridizationError(RuntimeError):
+    """Something a traced (hybridized) forward cannot do."""
+
+
+class AutogradError(RuntimeError):
+    """Misuse of the tape: in-place writes on recorded arrays, backward twice, ..."""
+
+
+class DeviceError(ValueError):
+    """An array or block on a device that is missing or does not match."""
+
+
+class ShapeError(ValueError):
+    """Inputs whose shapes do not fit the block or op they are given to."""
+
+
+class BlockInitError(RuntimeError):
+    """A Block subclass whose __init__ did not call super().__init__()."""
+
+
+class FileFormatError(ValueError):
+    """A file that is not a readable d2lmini/.npz file, or that holds pickled data."""
+
+
+class ParameterLoadError(ValueError):
+    """A parameter file whose names or shapes do not match the block."""

@@ -1,0 +1,326 @@
+"""Block: the unit networks are built from, and how it finds its children and params.
+
+Children and parameters are registered by assignment in __init__; their structural
+names ('hidden.weight', '0.bias') key collect_params() and parameter files.
+Shown in chapter05/01_layers_and_blocks.ipynb.
+"""
+import re
+import warnings
+from collections import defaultdict
+
+from ..errors import BlockInitError
+from . import blockio
+from .parameter import Constant, Parameter
+from .paramdict import ParameterDict
+
+_LEGACY_COUNT = defaultdict(int)
+_INTERNALS = {"_children", "_reg_params", "_hooks", "_pending_init", "_parent",
+              "_legacy_name", "_shared", "_plain_list"}
+
+
+class _Children(dict):
+    """Ordered child blocks; assigning an item registers the block (MXNet `_children`)."""
+
+    def __init__(self, owner):
+        super().__init__()
+        self._owner = owner
+
+    def __setitem__(self, key, block):
+        self._owner.register_child(block, key)
+
+    def __getitem__(self, key):
+        if not dict.__contains__(self, key):  # MXNet 1.x looked children up by name
+            for child in self.values():
+                if child.name == key:
+                    return child
+        return dict.__getitem__(self, key)
+
+
+class Block:
+    """Base class of every layer and model: override `forward`.
+
+    >>> class MLP(nn.Block):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = nn.Dense(256, activation='relu')
+    ...     def forward(self, x):
+    ...         return self.hidden(x)
+    """
+
+    def __init__(self, prefix=None, params=None):
+        kind = type(self).__name__.lower()
+        legacy = prefix.rstrip("_") if prefix else f"{kind}{_LEGACY_COUNT[kind]}"
+        if not prefix:
+            _LEGACY_COUNT[kind] += 1
+        set_ = object.__setattr__
+        set_(self, "_children", _Children(self))
+        set_(self, "_reg_params", {})
+        set_(self, "_hooks", ([], []))  # forward pre-hooks, forward hooks
+        set_(self, "_pending_init", False)
+        set_(self, "_parent", None)  # (block, key) of the first container holding it
+        set_(self, "_legacy_name", legacy)
+        set_(self, "_shared", params)
+        set_(self, "_plain_list", None)
+
+    def __getattr__(self, name):
+        if name in _INTERNALS:
+            raise BlockInitError(
+                f"{type(self).__name__}.__init__ did not call super().__init__(), so "
+                "this block cannot register children or parameters. Add "
+                "`super().__init__()` as the first line of __init__.")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute "
+                             f"'{name}'")
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Block):
+            self.register_child(value, name)
+        elif isinstance(value, Parameter):
+            self._register_param(name, value)
+        else:
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    if isinstance(item, Block) and item._parent is None:
+                        object.__setattr__(item, "_plain_list", (self, name))
+            old = self.__dict__.get(name)
+            if isinstance(old, Block):
+                dict.pop(self._children, name, None)
+            elif isinstance(old, Parameter):
+                self._reg_params.pop(name, None)
+        object.__setattr__(self, name, value)
+
+    # ---- registration -------------------------------------------------------------
+    def register_child(self, block, name=None):
+        """Register `block` as a child under `name` (default: its position)."""
+        if not isinstance(block, Block):
+            raise TypeError(f"register_child expects a Block, got {type(block).__name__}")
+        if name is None or name == block._legacy_name:
+            name = str(len(self._children))  # structural, the same on every run
+        if block._parent is None:
+            object.__setattr__(block, "_parent", (self, str(name)))
+            object.__setattr__(block, "_plain_list", None)
+        dict.__setitem__(self._children, str(name), block)
+        self._structure_changed()
+        return block
+
+    def _register_param(self, name, param):
+        self._reg_params[name] = param
+        if param._owner is None:
+            param._owner = (self, name)
+        if not param._shape or any(d <= 0 for d in param._shape):
+            object.__setattr__(self, "_pending_init", True)
+        self._structure_changed()
+
+    def _structure_changed(self):
+        """Called when children or parameters change (hybridized blocks clear caches)."""
+
+    @property
+    def params(self):
+        """This block's own parameters (MXNet 1.x), with get() and get_constant()."""
+        return ParameterDict(self._reg_params, owner=self)
+
+    @property
+    def name(self):
+        """MXNet 1.x-style name such as 'dense0' (display only; not used as a key)."""
+        return self._legacy_name
+
+    prefix = property(lambda self: self._legacy_name + "_")
+
+    def name_scope(self):
+        """Accepted for MXNet 1.x code; names here are structural, so it does nothing."""
+        return _NullScope()
+
+    # ---- where a block is, for messages -----------------------------------------------
+    def _path(self):
+        parts, block = [], self
+        while block._parent is not None:
+            block, key = block._parent
+            parts.append(key)
+        return ".".join(reversed(parts))
+
+    def _where(self):
+        path, root = self._path(), self
+        while root._parent is not None:
+            root = root._parent[0]
+        kind = type(self).__name__
+        return f"{kind} '{path}' (in {type(root).__name__})" if path else kind
+
+    # ---- calling ----------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        if not args and not kwargs:
+            return self  # Gluon 2 code calls block()(x) on values of _children
+        if self._pending_init:
+            self._finish_init(args)
+        pre, post = self._hooks
+        if pre or post:
+            for hook in pre:
+                hook(self, args)
+            out = self.forward(*args, **kwargs)
+            for hook in post:
+                hook(self, args, out)
+            return out
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args):
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define forward(self, x); every Block "
+            "subclass must say how it maps inputs to outputs.")
+
+    def _finish_init(self, args):
+        waiting = [p for p in self._reg_params.values() if p._data is None]
+        if any(not p._shape or any(d <= 0 for d in p._shape) for p in waiting):
+            self.infer_shape(*args)
+        for p in waiting:
+            if p._deferred is not None:
+                p._finish_deferred_init()
+        if all(p._data is not None for p in self._reg_params.values()):
+            object.__setattr__(self, "_pending_init", False)
+
+    def infer_shape(self, *args):
+        """Fill in unknown (-1) parameter dimensions from the inputs of the first call."""
+        unknown = [p.path for p in self._reg_params.values()
+                   if not p._shape or any(d <= 0 for d in p._shape)]
+        raise NotImplementedError(
+            f"{self._where()} has parameters with unknown dimensions ({unknown}) but "
+            "does not define infer_shape(self, x). Give the full shape when creating "
+            "the parameters, or implement infer_shape to set param.shape from x.shape.")
+
+    def register_forward_pre_hook(self, hook):
+        """Call hook(block, inputs) before each forward; returns a handle to detach()."""
+        return _HookHandle(self._hooks[0], hook)
+
+    def register_forward_hook(self, hook):
+        """Call hook(block, inputs, output) after each forward."""
+        return _HookHandle(self._hooks[1], hook)
+
+    # ---- the tree ---------------------------------------------------------------------
+    def _walk(self, prefix="", seen=None):
+        """(structural prefix, block) for this block and every descendant, once each."""
+        seen = set() if seen is None else seen
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        yield prefix, self
+        for key, child in self._children.items():
+            yield from child._walk(f"{prefix}{key}.", seen)
+
+    def collect_params(self, select=None):
+        """All parameters of this block and its children, keyed by structural name.
+
+        `select` is a regular expression, e.g. '.*weight'. A shared parameter appears
+        once, under its first name.
+        """
+        found, seen = ParameterDict(), set()
+        pattern = re.compile(select) if select else None
+        for prefix, block in self._walk():
+            for attr, param in block._reg_params.items():
+                key = prefix + attr
+                if id(param) in seen or (pattern and not pattern.match(key)):
+                    continue
+                seen.add(id(param))
+                found[key] = param
+        return found
+
+    def share_parameters(self, shared):
+        """Use the Parameter objects of `shared` (a dict by structural name) here."""
+        for prefix, block in self._walk():
+            for attr in list(block._reg_params):
+                if prefix + attr in shared:
+                    setattr(block, attr, shared[prefix + attr])
+        return self
+
+    def apply(self, fn):
+        """Call fn(block) on every child recursively, then on this block."""
+        for child in self._children.values():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def initialize(self, init=None, device=None, verbose=False, force_reinit=False,
+                   ctx=None):
+        """Initialize every parameter (deferred ones at the first forward).
+
+        Differs from MXNet: a second call without force_reinit gives one warning for
+        the whole network rather than one per parameter.
+        """
+        params = self.collect_params()
+        done = [k for k, p in params.items() if p._data is not None]
+        if done and not force_reinit:
+            warnings.warn(
+                f"{type(self).__name__}.initialize(): {len(done)} parameter(s) are "
+                f"already initialized ({', '.join(done[:3])}{', ...' if len(done) > 3 else ''}"
+                "); they keep their values. Pass force_reinit=True to draw new ones.",
+                stacklevel=2)
+        for key, param in params.items():
+            if param._data is None or force_reinit:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    param.initialize(None, device, init, force_reinit, ctx)
+        for _, block in self._walk():
+            if block._plain_list is not None:
+                owner, attr = block._plain_list
+                warnings.warn(_plain_list_message(block, owner, attr), stacklevel=2)
+                break
+
+    def zero_grad(self):
+        """Set every parameter's gradient to zero."""
+        self.collect_params().zero_grad()
+
+    def reset_device(self, device):
+        """Move every parameter to `device`."""
+        self.collect_params().reset_device(device)
+
+    reset_ctx = reset_device
+
+    def hybridize(self, active=True, **kwargs):
+        """Hybridize every HybridBlock child (a plain Block itself stays eager)."""
+        for child in self._children.values():
+            child.hybridize(active, **kwargs)
+
+    def cast(self, dtype):
+        for param in self.collect_params().values():
+            param.cast(dtype)
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}("]
+        for key, child in self._children.items():
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({key}): {body}")
+        return "\n".join(lines) + "\n)" if len(lines) > 1 else lines[0] + ")"
+
+    save_parameters = blockio.save_parameters
+    load_parameters = blockio.load_parameters
+    summary = blockio.summary
+
+
+def _plain_list_message(block, owner, attr):
+    return (f"{type(block).__name__} is kept in the plain Python list "
+            f"{type(owner).__name__}.{attr}, so it is not registered: initialize(), "
+            "collect_params() and save_parameters() do not see it. Use nn.Sequential() "
+            "or call self.register_child(block) for each block.")
+
+
+class _HookHandle:
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+        hooks.append(hook)
+
+    def detach(self):
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.detach()
+
+
+class _NullScope:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+__all__ = ["Block", "Constant", "Parameter"]

@@ -1,0 +1,68 @@
+"""Trainer: applies an optimizer step to a set of parameters after backward().
+
+Only SGD (with weight decay and momentum), which is what the chapter needs.
+Constants and parameters with grad_req='null' are never touched.
+"""
+from .. import device as _dev
+from .parameter import Parameter
+
+_OPTIMIZERS = ("sgd",)
+
+
+class Trainer:
+    """trainer = gluon.Trainer(net.collect_params(), 'sgd', {'learning_rate': 0.1})
+
+    step(batch_size) rescales gradients by 1/batch_size, then updates in place:
+    w -= lr * (grad / batch_size + wd * w), with momentum if given.
+    """
+
+    def __init__(self, params, optimizer="sgd", optimizer_params=None, kvstore=None):
+        if isinstance(params, dict):
+            params = list(params.values())
+        params = list(params)
+        for p in params:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"Trainer expects Parameters (e.g. "
+                                f"net.collect_params()), got {type(p).__name__}")
+        if not isinstance(optimizer, str) or optimizer.lower() not in _OPTIMIZERS:
+            raise ValueError(f"Trainer: unknown optimizer {optimizer!r}; d2lmini "
+                             f"supports {', '.join(_OPTIMIZERS)}")
+        options = dict(optimizer_params or {})
+        self.learning_rate = options.pop("learning_rate", options.pop("lr", 0.01))
+        self.wd = options.pop("wd", 0.0)
+        self.momentum = options.pop("momentum", 0.0)
+        options.pop("rescale_grad", None)
+        if options:
+            raise ValueError(f"Trainer: unknown SGD option(s) {sorted(options)}; use "
+                             "learning_rate, wd and momentum")
+        self._params = params
+        self._states = {}
+
+    def set_learning_rate(self, lr):
+        self.learning_rate = lr
+
+    def step(self, batch_size, ignore_stale_grad=False):
+        """One update of every trainable parameter, gradients divided by batch_size."""
+        scale = 1.0 / batch_size
+        for p in self._params:
+            if p.grad_req == "null":
+                continue
+            data = p.data()
+            w, g = data._data, data._grad._data
+            lr, wd = self.learning_rate * p.lr_mult, self.wd * p.wd_mult
+            update = g * scale if not wd else g * scale + wd * w
+            if self.momentum:
+                state = self._states.get(id(p))
+                if state is None or state.shape != w.shape:
+                    state = _dev.xp_of(w).zeros_like(w)
+                state *= self.momentum
+                state -= lr * update
+                self._states[id(p)] = state
+                w += state
+            else:
+                update *= lr
+                w -= update
+
+    def zero_grad(self):
+        for p in self._params:
+            p.zero_grad()

@@ -1,0 +1,325 @@
+"""The ndarray: one backend array plus what autograd needs, and apply(), where ops run.
+
+Outside autograd.record() an op costs the backend call plus a thin wrapper; inside,
+apply() also leaves a tape Node. Shown in chapter05/01_layers_and_blocks.ipynb.
+"""
+import operator
+
+import numpy as onp
+
+from . import device as _dev
+from . import ops_array  # noqa: F401  (registers the array ops)
+from .autograd import STATE, Node, backward
+from .errors import AutogradError, DeviceError
+from .ops import OPS
+
+_ND = onp.ndarray
+_new = object.__new__
+_SCALARS = (int, float, bool)
+
+
+def _wrap(raw):
+    if type(raw) is not _ND and isinstance(raw, onp.generic):
+        raw = onp.asarray(raw)  # NumPy returns scalars for full reductions
+    a = _new(ndarray)
+    a._data, a._node, a._grad = raw, None, None
+    return a
+
+
+def _check_devices(op, args):
+    found = {_dev.device_of(a._data) for a in args if type(a) is ndarray}
+    if len(found) > 1:
+        names = " and ".join(sorted(map(str, found)))
+        raise DeviceError(
+            f"{op.name}: inputs live on different devices ({names}). Move them to one "
+            "device first, e.g. x.as_in_ctx(y.device) or x.copyto(npx.cpu()).")
+
+
+def apply(op, *args, **kw):
+    """Run `op` on ndarrays (and Python scalars); record it when autograd is on."""
+    if STATE.tracer is not None:
+        return STATE.tracer(op, args, kw)
+    raws = [a._data if type(a) is ndarray else a for a in args]
+    for r in raws:
+        if type(r) is not _ND and hasattr(r, "shape"):
+            _check_devices(op, args)
+            break
+    out = _wrap(op.fwd(*raws, **kw))
+    if STATE.recording and op.vjp is not None:
+        parents = tuple(
+            (a._node or (a if a._grad is not None else None))
+            if type(a) is ndarray else None for a in args)
+        if any(p is not None for p in parents):
+            out._node = Node(op, kw, raws, out._data, parents)
+    return out
+
+
+def _binary(name, swap=False):
+    """A dunder method for a binary op, with the fast path for CPU arrays inline."""
+    op, fwd = OPS[name], OPS[name].fwd
+
+    def method(self, other):
+        if STATE.plain:
+            o = other._data if type(other) is ndarray else other
+            d = self._data
+            if type(d) is _ND and (type(o) is _ND or type(o) in _SCALARS):
+                return _wrap(fwd(o, d) if swap else fwd(d, o))
+        if not isinstance(other, (ndarray, _ND) + _SCALARS):
+            other = array_like(other, self)
+        return apply(op, other, self) if swap else apply(op, self, other)
+    return method
+
+
+def _inplace(name, fwd):
+    def method(self, other):
+        self._before_write(f"in-place {name}")
+        o = other._data if type(other) is ndarray else other
+        if type(other) is ndarray:
+            _check_devices(OPS[name], (self, other))
+        self._data = fwd(self._data, o)  # NumPy's in-place operator: same buffer
+        return self
+    return method
+
+
+def array_like(obj, like):
+    """`obj` (a list, NumPy array, scalar) as an ndarray on the device of `like`."""
+    raw = onp.asarray(obj)
+    if raw.dtype == onp.float64:
+        raw = raw.astype(onp.float32)
+    return _wrap(_dev.to_device(raw, _dev.device_of(like._data)))
+
+
+def _raw_key(key):
+    if type(key) is ndarray:
+        return key._data
+    if isinstance(key, tuple):
+        return tuple(k._data if type(k) is ndarray else k for k in key)
+    return key
+
+
+class ndarray:
+    """An n-dimensional array on a device, with autograd support (MXNet's np.ndarray).
+
+    >>> x = np.arange(4).reshape(2, 2); x.attach_grad()
+    """
+
+    __slots__ = ("_data", "_node", "_grad", "_req", "__weakref__")
+    __array_priority__ = 1000
+
+    # ---- what it is ---------------------------------------------------------------
+    shape = property(lambda self: self._data.shape)
+    dtype = property(lambda self: self._data.dtype)
+    size = property(lambda self: self._data.size)
+    ndim = property(lambda self: self._data.ndim)
+    device = property(lambda self: _dev.device_of(self._data))
+    ctx = context = device
+    T = property(lambda self: apply(OPS["transpose"], self))
+
+    @property
+    def grad(self):
+        """The gradient stored by backward() (None until attach_grad())."""
+        return self._grad
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d array; use .item() to read its value")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self):
+        text = onp.array2string(self.asnumpy(), separator=", ", prefix="array(")
+        extra = "" if self.dtype == onp.float32 else f", dtype={self.dtype}"
+        where = "" if self.device == _dev.CPU else f", device={self.device}"
+        return f"array({text}{extra}{where})"
+
+    def __str__(self):
+        return str(self.asnumpy())
+
+    __hash__ = object.__hash__
+
+    # ---- leaving d2lmini ----------------------------------------------------------
+    def asnumpy(self):
+        """A NumPy copy of the values (waits for the device)."""
+        d = self._data
+        return d.copy() if type(d) is _ND else d.get()
+
+    def __array__(self, dtype=None, copy=None):
+        out = self.asnumpy()
+        return out if dtype is None else out.astype(dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy ufuncs on our arrays: our op when we have one, else plain NumPy.
+        op = OPS.get({"divide": "true_divide"}.get(ufunc.__name__, ufunc.__name__))
+        if method == "__call__" and op is not None and not kwargs:
+            return apply(op, *[x if isinstance(x, ndarray) else array_like(x, self)
+                               if isinstance(x, (_ND, list)) else x for x in inputs])
+        plain = [x.asnumpy() if isinstance(x, ndarray) else x for x in inputs]
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def item(self):
+        """The single value as a Python number (needs size 1)."""
+        if self.size != 1:
+            raise ValueError(f"item() needs an array with one element, got shape "
+                             f"{self.shape}; index it first, e.g. x[0].item()")
+        return self._data.item()
+
+    asscalar = item  # MXNet 1.x spelling
+
+    def tolist(self):
+        return self.asnumpy().tolist()
+
+    def __bool__(self):
+        if self.size != 1:
+            raise ValueError(
+                f"the truth value of an array of shape {self.shape} is ambiguous; "
+                "use (x > 0).all(), .any() or compare a single element")
+        return bool(self._data)
+
+    __float__ = lambda self: float(self.item())
+    __int__ = lambda self: int(self.item())
+    __index__ = lambda self: operator.index(self.item())
+
+    def wait_to_read(self):
+        return self
+
+    # ---- devices ------------------------------------------------------------------
+    def copyto(self, other):
+        """Copy to a device (new array) or into another ndarray's storage."""
+        if isinstance(other, ndarray):
+            other._before_write("copyto")
+            other._data[...] = _dev.to_device(self._data, other.device)
+            return other
+        return _wrap(_dev.to_device(self._data, _dev.as_device(other)).copy())
+
+    def as_in_ctx(self, device):
+        """This array on `device`: itself when already there, else a copy."""
+        device = _dev.as_device(device)
+        return self if self.device == device else self.copyto(device)
+
+    as_in_context = to_device = as_in_ctx
+
+    # ---- autograd -----------------------------------------------------------------
+    def attach_grad(self, grad_req="write"):
+        """Make this array a leaf that receives gradients in `.grad`."""
+        if grad_req not in ("write", "add", "null"):
+            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got "
+                             f"{grad_req!r}")
+        self._node = None  # a leaf: history before this point is cut
+        self._req = grad_req
+        self._grad = None if grad_req == "null" else _wrap(
+            _dev.xp_of(self._data).zeros_like(self._data))
+
+    def backward(self, out_grad=None, retain_graph=False, train_mode=True):
+        """Gradients of this array with respect to every leaf it depends on."""
+        backward([self], [out_grad], retain_graph=retain_graph, train_mode=train_mode)
+
+    def detach(self):
+        """The same values, cut from the recorded graph."""
+        return _wrap(self._data)
+
+    def _before_write(self, what):
+        if STATE.tracer is not None:
+            STATE.tracer.inplace(self, what)
+        if STATE.recording and (self._node is not None or self._grad is not None):
+            raise AutogradError(
+                f"{what} on an array that is part of the recorded graph inside "
+                "autograd.record(): backward() needs its old value. Write "
+                "x = x + y instead of x += y (or x[:] = ...), or do it outside record().")
+
+    # ---- writes -------------------------------------------------------------------
+    def __setitem__(self, key, value):
+        self._before_write("item assignment x[...] = ...")
+        if type(value) is ndarray:
+            _check_devices(OPS["copy"], (self, value))
+            value = value._data
+        self._data[_raw_key(key)] = value
+
+    __iadd__ = _inplace("add", operator.iadd)
+    __isub__ = _inplace("subtract", operator.isub)
+    __imul__ = _inplace("multiply", operator.imul)
+    __itruediv__ = _inplace("true_divide", operator.itruediv)
+
+    # ---- reading and arithmetic ---------------------------------------------------
+    def __getitem__(self, key):
+        if STATE.plain and type(self._data) is _ND:
+            return _wrap(self._data[_raw_key(key)])
+        return apply(OPS["getitem"], self, key=_raw_key(key))
+
+    __add__, __radd__ = _binary("add"), _binary("add", swap=True)
+    __sub__, __rsub__ = _binary("subtract"), _binary("subtract", swap=True)
+    __mul__, __rmul__ = _binary("multiply"), _binary("multiply", swap=True)
+    __truediv__ = _binary("true_divide")
+    __rtruediv__ = _binary("true_divide", swap=True)
+    __pow__, __rpow__ = _binary("power"), _binary("power", swap=True)
+    __floordiv__, __mod__ = _binary("floor_divide"), _binary("mod")
+    __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", swap=True)
+    __eq__, __ne__ = _binary("equal"), _binary("not_equal")
+    __lt__, __le__ = _binary("less"), _binary("less_equal")
+    __gt__, __ge__ = _binary("greater"), _binary("greater_equal")
+    __neg__ = lambda self: apply(OPS["negative"], self)
+    __abs__ = lambda self: apply(OPS["abs"], self)
+
+    def reshape(self, *shape, **kwargs):
+        shape = kwargs.get("newshape", kwargs.get("shape", shape))
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = shape[0]
+        return apply(OPS["reshape"], self, newshape=tuple(shape))
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = axes[0]
+        return apply(OPS["transpose"], self, axes=tuple(axes) if axes else None)
+
+    def flatten(self):
+        """All values in one dimension (a copy)."""
+        return apply(OPS["reshape"], self, newshape=(-1,))
+
+    def astype(self, dtype, copy=True):
+        if not copy and self.dtype == onp.dtype(dtype):
+            return self
+        return apply(OPS["astype"], self, dtype=onp.dtype(dtype))
+
+    def copy(self):
+        return apply(OPS["copy"], self)
+
+    def dot(self, other):
+        return apply(OPS["dot"], self, other)
+
+    def clip(self, a_min=None, a_max=None):
+        return apply(OPS["clip"], self, a_min=a_min, a_max=a_max)
+
+    def expand_dims(self, axis):
+        return apply(OPS["expand_dims"], self, axis=axis)
+
+    def squeeze(self, axis=None):
+        return apply(OPS["squeeze"], self, axis=axis)
+
+    def argmax(self, axis=None):
+        return apply(OPS["argmax"], self, axis=axis)
+
+    def argmin(self, axis=None):
+        return apply(OPS["argmin"], self, axis=axis)
+
+    def all(self, axis=None):
+        return _wrap(self._data.all(axis=axis))
+
+    def any(self, axis=None):
+        return _wrap(self._data.any(axis=axis))
+
+
+def _reduction(name):
+    op = OPS[name]
+
+    def method(self, axis=None, keepdims=False):
+        return apply(op, self, axis=axis, keepdims=keepdims)
+    method.__name__ = name
+    return method
+
+
+for _name in ("sum", "mean", "max", "min", "prod"):
+    setattr(ndarray, _name, _reduction(_name))
+for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"):
+    setattr(ndarray, _name, (lambda op: lambda self: apply(op, self))(OPS[_name]))

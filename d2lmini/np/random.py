@@ -1,0 +1,73 @@
+"""np.random: seeded random arrays, float32 by default (MXNet's mx.np.random).
+
+Numbers are drawn on the CPU by one generator and then moved to the device, so a
+seed gives the same values on every device. Both `size=` and the book's positional
+forms work: uniform(-10, 10, shape), randn(2, 3), normal(0, 1, size=(2, 3)).
+"""
+import numpy as onp
+
+from .. import device as _dev
+from ..ndarray import _wrap, ndarray
+from ..ops import RNG
+
+
+def seed(seed):
+    """Reset the generator so that the following draws repeat exactly."""
+    RNG[0] = onp.random.default_rng(seed)
+
+
+def _size(size, shape):
+    size = shape if size is None else size
+    return () if size is None else size
+
+
+def _place(raw, dtype, device, ctx):
+    raw = raw.astype(dtype or onp.float32, copy=False)
+    dev = _dev.as_device(device if device is not None else ctx)
+    return _wrap(_dev.to_device(raw, dev))
+
+
+def _value(x):
+    return x.asnumpy() if isinstance(x, ndarray) else x
+
+
+def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None, ctx=None,
+            shape=None):
+    """Uniform samples in [low, high)."""
+    low, high = _value(low), _value(high)
+    raw = low + (high - low) * RNG[0].random(_size(size, shape), dtype=onp.float32)
+    return _place(onp.asarray(raw), dtype, device, ctx)
+
+
+def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None, ctx=None,
+           shape=None):
+    """Gaussian samples with mean `loc` and standard deviation `scale`."""
+    raw = RNG[0].standard_normal(_size(size, shape), dtype=onp.float32)
+    return _place(onp.asarray(_value(loc) + _value(scale) * raw), dtype, device, ctx)
+
+
+def randn(*size, dtype=None, device=None, ctx=None):
+    """Standard normal samples of shape `size` (given as separate integers)."""
+    return normal(0.0, 1.0, size, dtype, device, ctx)
+
+
+def rand(*size, dtype=None, device=None, ctx=None):
+    return uniform(0.0, 1.0, size, dtype, device, ctx)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None, ctx=None):
+    """Random integers in [low, high) (or [0, low) when high is None)."""
+    raw = onp.asarray(RNG[0].integers(low, high, _size(size, None)))
+    return _place(raw, dtype or onp.int64, device, ctx)
+
+
+def shuffle(x):
+    """Shuffle an ndarray in place along its first axis."""
+    order = RNG[0].permutation(x.shape[0])
+    x[...] = x.asnumpy()[order]
+
+
+def choice(a, size=None, replace=True, p=None, device=None, ctx=None):
+    """Samples from the values of `a` (or from range(a) for an integer)."""
+    raw = onp.asarray(RNG[0].choice(_value(a), size=size, replace=replace, p=_value(p)))
+    return _place(raw, onp.float32 if raw.dtype.kind == "f" else raw.dtype, device, ctx)

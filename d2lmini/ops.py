@@ -1,0 +1,213 @@
+"""The op registry: every primitive's forward and its gradient rule, side by side.
+
+A forward takes raw arrays (NumPy or CuPy) and keyword parameters and returns a raw
+array. Its VJP takes the incoming cotangent `g`, the output `out`, the same inputs and
+keywords, and returns one cotangent per input (None where none flows). The eager path
+(ndarray.apply) and, later, the tracer and compiled plans all use these entries.
+"""
+import operator
+
+import numpy as onp
+
+from .device import xp_of
+
+_ND = onp.ndarray
+# The generator behind np.random and dropout; np.random.seed replaces it.
+RNG = [onp.random.default_rng()]
+
+
+class Op:
+    """One primitive. `vjp=None` marks it non-differentiable (no gradient flows)."""
+
+    __slots__ = ("name", "fwd", "vjp", "elementwise")
+
+    def __init__(self, name, fwd, vjp=None, elementwise=False):
+        self.name, self.fwd, self.vjp, self.elementwise = name, fwd, vjp, elementwise
+
+    def __repr__(self):
+        return f"Op({self.name})"
+
+
+OPS = {}
+
+
+def defop(name, fwd, vjp=None, elementwise=False):
+    OPS[name] = Op(name, fwd, vjp, elementwise)
+    return OPS[name]
+
+
+def unbroadcast(g, shape):
+    """Sum `g` down to `shape`, undoing NumPy broadcasting."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+    return g.sum(axis=axes).reshape(shape)
+
+
+def _ub(g, x):
+    """Cotangent for input `x` (None when `x` is a Python scalar, not an array)."""
+    shape = getattr(x, "shape", None)
+    return None if shape is None else unbroadcast(g, shape)
+
+
+def _float_result(out, a, b=None):
+    # Like MXNet: dividing or averaging integers gives float32, not float64.
+    if out.dtype == onp.float64 and getattr(a, "dtype", None) != onp.float64 and \
+            getattr(b, "dtype", None) != onp.float64:
+        return out.astype(onp.float32)
+    return out
+
+
+# ---- elementwise binary ------------------------------------------------------
+defop("add", operator.add, lambda g, out, a, b: (_ub(g, a), _ub(g, b)), True)
+defop("subtract", operator.sub, lambda g, out, a, b: (_ub(g, a), _ub(-g, b)), True)
+defop("multiply", operator.mul,
+      lambda g, out, a, b: (_ub(g * b, a), _ub(g * a, b)), True)
+defop("true_divide", lambda a, b: _float_result(operator.truediv(a, b), a, b),
+      lambda g, out, a, b: (_ub(g / b, a), _ub(-g * out / b, b)), True)
+
+
+def _power_vjp(g, out, a, b):
+    xp = xp_of(out)
+    ga = g * b * a ** (b - 1) if hasattr(a, "shape") else None
+    gb = None
+    if hasattr(b, "shape"):
+        safe = xp.where(a > 0, a, 1)
+        gb = g * out * xp.log(safe) * (a > 0)
+    return _ub(ga, a) if ga is not None else None, _ub(gb, b) if gb is not None else None
+
+
+defop("power", operator.pow, _power_vjp, True)
+
+
+def _choose_vjp(g, out, a, b):
+    pick_a = (a == out)  # ties go to the first argument
+    return _ub(g * pick_a, a), _ub(g * ~pick_a, b)
+
+
+defop("maximum", lambda a, b: xp_of(a if hasattr(a, "shape") else b).maximum(a, b),
+      _choose_vjp, True)
+defop("minimum", lambda a, b: xp_of(a if hasattr(a, "shape") else b).minimum(a, b),
+      _choose_vjp, True)
+for _name, _fn in [("equal", operator.eq), ("not_equal", operator.ne),
+                   ("less", operator.lt), ("less_equal", operator.le),
+                   ("greater", operator.gt), ("greater_equal", operator.ge),
+                   ("floor_divide", operator.floordiv), ("mod", operator.mod)]:
+    defop(_name, _fn, None, True)
+
+# ---- elementwise unary -------------------------------------------------------
+defop("negative", operator.neg, lambda g, out, x: (-g,), True)
+defop("abs", lambda x: xp_of(x).abs(x), lambda g, out, x: (g * xp_of(x).sign(x),), True)
+defop("sqrt", lambda x: xp_of(x).sqrt(x), lambda g, out, x: (g * 0.5 / out,), True)
+defop("square", lambda x: x * x, lambda g, out, x: (g * 2 * x,), True)
+defop("exp", lambda x: xp_of(x).exp(x), lambda g, out, x: (g * out,), True)
+defop("log", lambda x: xp_of(x).log(x), lambda g, out, x: (g / x,), True)
+defop("sin", lambda x: xp_of(x).sin(x), lambda g, out, x: (g * xp_of(x).cos(x),), True)
+defop("cos", lambda x: xp_of(x).cos(x), lambda g, out, x: (-g * xp_of(x).sin(x),), True)
+defop("tanh", lambda x: xp_of(x).tanh(x), lambda g, out, x: (g * (1 - out * out),), True)
+defop("relu", lambda x: xp_of(x).maximum(x, 0), lambda g, out, x: (g * (out > 0),), True)
+# 0.5 * (tanh(x/2) + 1) equals the logistic function and never overflows.
+defop("sigmoid", lambda x: 0.5 * (xp_of(x).tanh(0.5 * x) + 1),
+      lambda g, out, x: (g * out * (1 - out),), True)
+
+
+def _clip_vjp(g, out, x, a_min=None, a_max=None):
+    keep = xp_of(x).ones(x.shape, bool)
+    if a_min is not None:
+        keep &= x >= a_min
+    if a_max is not None:
+        keep &= x <= a_max
+    return (g * keep,)
+
+
+defop("clip", lambda x, a_min=None, a_max=None: xp_of(x).clip(x, a_min, a_max),
+      _clip_vjp, True)
+defop("astype", lambda x, dtype: x.astype(dtype),
+      lambda g, out, x, dtype: (g.astype(x.dtype),))
+defop("copy", lambda x: x.copy(), lambda g, out, x: (g,))
+defop("where", lambda c, a, b: xp_of(c).where(c, a, b),
+      lambda g, out, c, a, b: (None, _ub(g * c, a), _ub(g * ~c, b)))
+
+
+def _dropout_mask(x, p):
+    keep = RNG[0].random(x.shape, dtype=onp.float32) >= p
+    mask = keep.astype(x.dtype) / (1 - p)
+    return mask if type(x) is _ND else xp_of(x).asarray(mask)
+
+
+defop("dropout_mask", _dropout_mask)  # random, no gradient: multiplied in by Dropout
+
+
+# ---- reductions --------------------------------------------------------------
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axis = axis if isinstance(axis, tuple) else (axis,)
+    return tuple(a % ndim for a in axis)
+
+
+def _expand(g, x, axis, keepdims):
+    """Give a reduced cotangent back its reduced axes so that it broadcasts to x."""
+    if keepdims or x.ndim == 0:
+        return g
+    return g.reshape([1 if i in _axes(axis, x.ndim) else s for i, s in enumerate(x.shape)])
+
+
+def _sum_vjp(g, out, x, axis=None, keepdims=False):
+    return (xp_of(g).broadcast_to(_expand(g, x, axis, keepdims), x.shape),)
+
+
+def _mean_vjp(g, out, x, axis=None, keepdims=False):
+    count = 1
+    for a in _axes(axis, x.ndim):
+        count *= x.shape[a]
+    return (xp_of(g).broadcast_to(_expand(g / count, x, axis, keepdims), x.shape),)
+
+
+def _extreme_vjp(g, out, x, axis=None, keepdims=False):
+    hit = x == _expand(out, x, axis, keepdims)
+    share = hit / hit.sum(axis=axis, keepdims=True)  # ties split the gradient
+    return (_expand(g, x, axis, keepdims) * share,)
+
+
+def _prod_vjp(g, out, x, axis=None, keepdims=False):
+    # Differs from a full implementation: inputs containing zeros get no gradient.
+    return (_expand(g * out, x, axis, keepdims) / x,)
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    xp = xp_of(x)
+    if ord in (None, 2, "fro"):
+        return xp.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return xp.abs(x).sum(axis=axis, keepdims=keepdims)
+    raise ValueError(f"np.linalg.norm: ord={ord!r} is not supported; use None "
+                     "(Euclidean/Frobenius), 2 or 1")
+
+
+def _norm_vjp(g, out, x, ord=None, axis=None, keepdims=False):
+    xp = xp_of(x)
+    if ord == 1:
+        return (_expand(g, x, axis, keepdims) * xp.sign(x),)
+    denom = _expand(out, x, axis, keepdims)
+    return (_expand(g, x, axis, keepdims) * x / xp.where(denom == 0, 1, denom),)
+
+
+def _mean(x, axis=None, keepdims=False):
+    return _float_result(xp_of(x).mean(x, axis=axis, keepdims=keepdims), x)
+
+
+defop("sum", lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
+      _sum_vjp)
+defop("mean", _mean, _mean_vjp)
+defop("max", lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
+      _extreme_vjp)
+defop("min", lambda x, axis=None, keepdims=False: x.min(axis=axis, keepdims=keepdims),
+      _extreme_vjp)
+defop("prod", lambda x, axis=None, keepdims=False: x.prod(axis=axis, keepdims=keepdims),
+      _prod_vjp)
+defop("argmax", lambda x, axis=None: x.argmax(axis=axis))
+defop("argmin", lambda x, axis=None: x.argmin(axis=axis))
+defop("norm", _norm, _norm_vjp)
