@@ -12,8 +12,15 @@ import numpy as onp
 from .device import xp_of
 
 _ND = onp.ndarray
-# The generator behind np.random and dropout; np.random.seed replaces it.
-RNG = [onp.random.default_rng()]
+# The generator behind np.random and dropout; np.random.seed replaces it. Made on
+# first use: NumPy imports its random module lazily, and so do we.
+RNG = [None]
+
+
+def rng():
+    if RNG[0] is None:
+        RNG[0] = onp.random.default_rng()
+    return RNG[0]
 
 
 class Op:
@@ -132,7 +139,7 @@ defop("where", lambda c, a, b: xp_of(c).where(c, a, b),
 
 
 def _dropout_mask(x, p):
-    keep = RNG[0].random(x.shape, dtype=onp.float32) >= p
+    keep = rng().random(x.shape, dtype=onp.float32) >= p
     mask = keep.astype(x.dtype) / (1 - p)
     return mask if type(x) is _ND else xp_of(x).asarray(mask)
 

@@ -6,8 +6,6 @@ complete. Shown in chapter05/06_file_io.ipynb.
 """
 import json
 import os
-import tempfile
-import zipfile
 
 import numpy as onp
 
@@ -19,6 +17,9 @@ _VERSION = 1
 
 def save_arrays(path, arrays, kind):
     """Write `arrays` (name -> NumPy array) to `path` atomically, tagged with `kind`."""
+    import tempfile  # stdlib modules used only here: imported on first save
+    import zipfile
+
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     entries = [(_META, onp.array(json.dumps({"kind": kind, "version": _VERSION})))]
@@ -49,6 +50,8 @@ def save_arrays(path, arrays, kind):
 
 def load_arrays(path):
     """Read a file written by save_arrays (or any .npz/.npy): (kind, {name: array})."""
+    import zipfile
+
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"no such file: {path!r} (working directory "

@@ -6,7 +6,7 @@ import numpy as onp
 
 from .. import np
 from ..ndarray import ndarray
-from ..ops import RNG
+from ..ops import rng
 
 
 class ArrayDataset:
@@ -56,7 +56,7 @@ class DataLoader:
     def __iter__(self):
         order = onp.arange(len(self._dataset))
         if self._shuffle:
-            order = RNG[0].permutation(order)
+            order = rng().permutation(order)
         order = onp.concatenate([self._carry, order])
         self._carry = onp.zeros(0, onp.int64)
         size = self._batch_size

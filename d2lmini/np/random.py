@@ -8,7 +8,7 @@ import numpy as onp
 
 from .. import device as _dev
 from ..ndarray import _wrap, ndarray
-from ..ops import RNG
+from ..ops import RNG, rng
 
 
 def seed(seed):
@@ -35,14 +35,14 @@ def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None, ctx=None,
             shape=None):
     """Uniform samples in [low, high)."""
     low, high = _value(low), _value(high)
-    raw = low + (high - low) * RNG[0].random(_size(size, shape), dtype=onp.float32)
+    raw = low + (high - low) * rng().random(_size(size, shape), dtype=onp.float32)
     return _place(onp.asarray(raw), dtype, device, ctx)
 
 
 def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None, ctx=None,
            shape=None):
     """Gaussian samples with mean `loc` and standard deviation `scale`."""
-    raw = RNG[0].standard_normal(_size(size, shape), dtype=onp.float32)
+    raw = rng().standard_normal(_size(size, shape), dtype=onp.float32)
     return _place(onp.asarray(_value(loc) + _value(scale) * raw), dtype, device, ctx)
 
 
@@ -57,17 +57,17 @@ def rand(*size, dtype=None, device=None, ctx=None):
 
 def randint(low, high=None, size=None, dtype=None, device=None, ctx=None):
     """Random integers in [low, high) (or [0, low) when high is None)."""
-    raw = onp.asarray(RNG[0].integers(low, high, _size(size, None)))
+    raw = onp.asarray(rng().integers(low, high, _size(size, None)))
     return _place(raw, dtype or onp.int64, device, ctx)
 
 
 def shuffle(x):
     """Shuffle an ndarray in place along its first axis."""
-    order = RNG[0].permutation(x.shape[0])
+    order = rng().permutation(x.shape[0])
     x[...] = x.asnumpy()[order]
 
 
 def choice(a, size=None, replace=True, p=None, device=None, ctx=None):
     """Samples from the values of `a` (or from range(a) for an integer)."""
-    raw = onp.asarray(RNG[0].choice(_value(a), size=size, replace=replace, p=_value(p)))
+    raw = onp.asarray(rng().choice(_value(a), size=size, replace=replace, p=_value(p)))
     return _place(raw, onp.float32 if raw.dtype.kind == "f" else raw.dtype, device, ctx)
