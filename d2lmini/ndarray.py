@@ -10,7 +10,7 @@ import numpy as onp
 from . import device as _dev
 from . import ops_array  # noqa: F401  (registers the array ops)
 from .autograd import STATE, Node, backward
-from .errors import AutogradError, DeviceError
+from .errors import AutogradError, DeviceError, ShapeError
 from .ops import OPS
 
 _ND = onp.ndarray
@@ -35,6 +35,14 @@ def _check_devices(op, args):
             "device first, e.g. x.as_in_ctx(y.device) or x.copyto(npx.cpu()).")
 
 
+def _broadcast_error(op, raws, exc):
+    shapes = " and ".join(str(getattr(r, "shape", "scalar")) for r in raws
+                          if hasattr(r, "shape"))
+    return ShapeError(f"{op.name}: inputs of shapes {shapes} do not fit together "
+                      f"({exc}). Broadcasting matches shapes from the last axis; "
+                      "reshape one input or check which arrays you combine.")
+
+
 def apply(op, *args, **kw):
     """Run `op` on ndarrays (and Python scalars); record it when autograd is on."""
     if STATE.tracer is not None:
@@ -44,7 +52,12 @@ def apply(op, *args, **kw):
         if type(r) is not _ND and hasattr(r, "shape"):
             _check_devices(op, args)
             break
-    out = _wrap(op.fwd(*raws, **kw))
+    try:
+        out = _wrap(op.fwd(*raws, **kw))
+    except ValueError as exc:
+        if "broadcast" in str(exc) or "mismatch" in str(exc) or "align" in str(exc):
+            raise _broadcast_error(op, raws, exc) from None
+        raise
     if STATE.recording and op.vjp is not None:
         parents = tuple(
             (a._node or (a if a._grad is not None else None))
@@ -63,7 +76,10 @@ def _binary(name, swap=False):
             o = other._data if type(other) is ndarray else other
             d = self._data
             if type(d) is _ND and (type(o) is _ND or type(o) in _SCALARS):
-                return _wrap(fwd(o, d) if swap else fwd(d, o))
+                try:
+                    return _wrap(fwd(o, d) if swap else fwd(d, o))
+                except ValueError:
+                    pass  # apply() reports it with the op's name
         if not isinstance(other, (ndarray, _ND) + _SCALARS):
             other = array_like(other, self)
         return apply(op, other, self) if swap else apply(op, self, other)

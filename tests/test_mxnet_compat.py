@@ -101,7 +101,9 @@ def test_creation_accepts_ctx_and_device(kw):
               np.zeros((2, 3), **{kw: cpu}),
               np.array([1.0, 2.0], **{kw: cpu}),
               np.random.uniform(size=(2, 3), **{kw: cpu}),
-              np.random.normal(size=(2, 3), **{kw: cpu})):
+              np.random.normal(size=(2, 3), **{kw: cpu}),
+              np.arange(4, **{kw: cpu}),
+              np.full((2, 3), 7.0, **{kw: cpu})):
         assert x.ctx == cpu
         assert x.device == cpu
 
@@ -115,6 +117,20 @@ def test_initialize_and_data_accept_ctx_and_device(kw):
     onp.testing.assert_allclose(net(X).asnumpy(),
                                 dense_ref(onp.ones((2, 4)), net), rtol=RTOL,
                                 atol=ATOL)
+
+
+@pytest.mark.parametrize('kw', ['ctx', 'device'])
+def test_parameter_and_load_accept_ctx_and_device(kw, tmp_path):
+    weight = gluon.Parameter('weight', shape=(2, 3))
+    weight.initialize(init.Constant(3), **{kw: mx.cpu()})
+    assert weight.data(**{kw: mx.cpu()}).ctx == mx.cpu()
+    assert weight.grad(**{kw: mx.cpu()}).shape == (2, 3)
+    onp.testing.assert_array_equal(weight.data().asnumpy(), onp.full((2, 3), 3.0))
+    path = str(tmp_path / 'arrays')
+    npx.save(path, [np.arange(3)])
+    (loaded,) = npx.load(path, **{kw: mx.cpu()})
+    assert loaded.ctx == mx.cpu()
+    onp.testing.assert_array_equal(loaded.asnumpy(), [0, 1, 2])
 
 
 def test_as_in_context_and_friends():
@@ -322,8 +338,8 @@ def test_autograd_sum_backward_on_non_scalar():
     x = np.arange(4.0)
     x.attach_grad()
     with autograd.record():
-        y = x * x
-    y.sum().backward()
+        y = (x * x).sum()
+    y.backward()
     onp.testing.assert_allclose(x.grad.asnumpy(), 2 * onp.arange(4.0), rtol=RTOL)
 
 

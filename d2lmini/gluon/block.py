@@ -110,6 +110,12 @@ class Block:
             object.__setattr__(self, "_pending_init", True)
         self._structure_changed()
 
+    def _registration_hint(self):
+        """Why this block may be invisible to its network ('' when it is not)."""
+        if self._plain_list is None:
+            return ""
+        return " " + _plain_list_message(*self._plain_list)
+
     def _structure_changed(self):
         """Called when children or parameters change (hybridized blocks clear caches)."""
 
@@ -256,10 +262,11 @@ class Block:
                     warnings.simplefilter("ignore")
                     param.initialize(None, device, init, force_reinit, ctx)
         for _, block in self._walk():
-            if block._plain_list is not None:
-                owner, attr = block._plain_list
-                warnings.warn(_plain_list_message(block, owner, attr), stacklevel=2)
-                break
+            for attr, value in vars(block).items():
+                if attr not in _INTERNALS and isinstance(value, (list, tuple)) and any(
+                        isinstance(item, Block) and item._parent is None
+                        for item in value):
+                    warnings.warn(_plain_list_message(block, attr), stacklevel=2)
 
     def zero_grad(self):
         """Set every parameter's gradient to zero."""
@@ -292,11 +299,11 @@ class Block:
     summary = blockio.summary
 
 
-def _plain_list_message(block, owner, attr):
-    return (f"{type(block).__name__} is kept in the plain Python list "
-            f"{type(owner).__name__}.{attr}, so it is not registered: initialize(), "
-            "collect_params() and save_parameters() do not see it. Use nn.Sequential() "
-            "or call self.register_child(block) for each block.")
+def _plain_list_message(owner, attr):
+    return (f"{type(owner).__name__}.{attr} is a plain Python list of blocks, so they "
+            "are not registered: initialize(), collect_params() and save_parameters() "
+            "do not see them. Use nn.Sequential() or call self.register_child(block) "
+            "for each block.")
 
 
 class _HookHandle:

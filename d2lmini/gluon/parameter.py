@@ -114,9 +114,10 @@ class Parameter:
             return
         if self._deferred is not None:
             raise DeferredInitializationError(self._unknown_message())
+        hint = self._owner[0]._registration_hint() if self._owner else ""
         raise RuntimeError(
             f"{self._where()} has not been initialized. Call net.initialize() (or "
-            f"this parameter's .initialize()) before using it.")
+            f"this parameter's .initialize()) before using it.{hint}")
 
     # ---- values ---------------------------------------------------------------------
     def data(self, device=None, ctx=None):

@@ -1,0 +1,213 @@
+"""The tape: recording scopes, grad_req semantics, tied uses, and misuse errors."""
+import numpy as onp
+import pytest
+
+import d2lmini
+from d2lmini import autograd, np
+
+
+def test_scopes_set_recording_and_training():
+    assert not autograd.is_recording() and not autograd.is_training()
+    with autograd.record():
+        assert autograd.is_recording() and autograd.is_training()
+        with autograd.pause():
+            assert not autograd.is_recording() and not autograd.is_training()
+        with autograd.predict_mode():
+            assert autograd.is_recording() and not autograd.is_training()
+    with autograd.record(train_mode=False):
+        assert not autograd.is_training()
+    with autograd.train_mode():
+        assert autograd.is_training() and not autograd.is_recording()
+    assert not autograd.is_recording() and not autograd.is_training()
+
+
+def test_scope_restored_after_exception():
+    with pytest.raises(KeyError):
+        with autograd.record():
+            raise KeyError("boom")
+    assert not autograd.is_recording()
+
+
+def test_gradient_of_simple_function():
+    x = np.arange(4)
+    x.attach_grad()
+    with autograd.record():
+        y = 2 * np.dot(x, x)
+    y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), 4 * onp.arange(4))
+
+
+def test_nothing_recorded_outside_record():
+    x = np.ones(3)
+    x.attach_grad()
+    y = (x * 2).sum()
+    with pytest.raises(d2lmini.AutogradError, match="not computed from anything"):
+        y.backward()
+
+
+def test_reused_array_gets_summed_gradient():
+    x = np.array([1.0, 2.0, 3.0])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x + x * 3).sum()  # x used three times
+    y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), 2 * onp.array([1, 2, 3]) + 3)
+
+
+def test_grad_req_write_overwrites_and_add_accumulates():
+    x = np.ones(2)
+    x.attach_grad()
+    for _ in range(2):
+        with autograd.record():
+            y = (3 * x).sum()
+        y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [3, 3])
+    x.attach_grad(grad_req="add")
+    for _ in range(2):
+        with autograd.record():
+            y = (3 * x).sum()
+        y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [6, 6])
+
+
+def test_grad_req_null_gives_no_gradient():
+    x, w = np.ones(2), np.ones(2)
+    x.attach_grad(grad_req="null")
+    w.attach_grad()
+    with autograd.record():
+        y = (x * w).sum()
+    y.backward()
+    assert x.grad is None
+    onp.testing.assert_allclose(w.grad.asnumpy(), [1, 1])
+    with pytest.raises(ValueError, match="grad_req must be"):
+        x.attach_grad(grad_req="sometimes")
+
+
+def test_grad_object_keeps_identity_across_backwards():
+    x = np.ones(2)
+    x.attach_grad()
+    grad = x.grad
+    with autograd.record():
+        y = (5 * x).sum()
+    y.backward()
+    assert x.grad is grad
+    onp.testing.assert_allclose(grad.asnumpy(), [5, 5])
+
+
+def test_gradients_of_two_leaves_do_not_alias():
+    a, b = np.ones(2), np.ones(2)
+    a.attach_grad()
+    b.attach_grad()
+    with autograd.record():
+        y = (a + b).sum()
+    y.backward()
+    a.grad[:] = 0
+    onp.testing.assert_allclose(b.grad.asnumpy(), [1, 1])
+
+
+def test_head_gradient_and_autograd_backward_with_several_heads():
+    x = np.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x
+    y.backward(np.array([1.0, 10.0]))
+    onp.testing.assert_allclose(x.grad.asnumpy(), [2, 40])
+    with autograd.record():
+        y1, y2 = (x * 2).sum(), (x * x).sum()
+    autograd.backward([y1, y2])
+    onp.testing.assert_allclose(x.grad.asnumpy(), [4, 6])
+
+
+def test_head_gradient_shape_is_checked():
+    x = np.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(d2lmini.AutogradError, match="head gradient has shape"):
+        y.backward(np.ones(3))
+
+
+def test_non_scalar_backward_needs_head_gradient():
+    x = np.ones(3)
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+    with pytest.raises(d2lmini.AutogradError, match="needs a head gradient"):
+        y.backward()
+
+
+def test_backward_twice_is_an_error_unless_graph_retained():
+    x = np.ones(3)
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    y.backward()
+    with pytest.raises(d2lmini.AutogradError, match="second time"):
+        y.backward()
+    with autograd.record():
+        y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [2, 2, 2])
+
+
+def test_in_place_on_recorded_array_is_an_error():
+    x = np.ones(3)
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+        with pytest.raises(d2lmini.AutogradError, match="x = x \\+ y"):
+            y += 1
+        with pytest.raises(d2lmini.AutogradError, match="in-place"):
+            x *= 2
+        with pytest.raises(d2lmini.AutogradError, match="item assignment"):
+            y[0] = 5
+
+
+def test_in_place_outside_recording_is_allowed():
+    x = np.ones(3)
+    x.attach_grad()
+    x /= 2
+    x[0] = 7
+    onp.testing.assert_allclose(x.asnumpy(), [7, 0.5, 0.5])
+
+
+def test_detach_cuts_the_graph():
+    x = np.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        y = x * 3
+        z = (y.detach() * x).sum()
+    z.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [3, 3])
+
+
+def test_pause_stops_recording():
+    x = np.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        y = x * 2
+        with autograd.pause():
+            c = y * 10  # a constant for the tape
+        z = (y * c.detach()).sum()
+    z.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), [40, 40])
+
+
+def test_leaf_as_its_own_head():
+    x = np.array(3.0)
+    x.attach_grad()
+    x.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_deep_chain_does_not_hit_recursion_limit():
+    x = np.ones(1)
+    x.attach_grad()
+    with autograd.record():
+        y = x
+        for _ in range(3000):
+            y = y * 1.0
+        y = y.sum()
+    y.backward()
+    assert x.grad.item() == 1.0
