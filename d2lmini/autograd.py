@@ -150,7 +150,12 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 "freed by the first backward(). Pass retain_graph=True to the first "
                 "call if you need two, or run the forward again inside "
                 "autograd.record().")
-        grads = node.op.vjp(entry[1], node.out, *node.inputs, **node.kw)
+        if node.op.masked:
+            needs = tuple([p is not None for p in node.parents])
+            grads = node.op.vjp(entry[1], node.out, *node.inputs, needs=needs,
+                                **node.kw)
+        else:
+            grads = node.op.vjp(entry[1], node.out, *node.inputs, **node.kw)
         for parent, g in zip(node.parents, grads):
             if parent is None or g is None:
                 continue

@@ -59,27 +59,46 @@ def apply(op, *args, **kw):
             raise _broadcast_error(op, raws, exc) from None
         raise
     if STATE.recording and op.vjp is not None:
-        parents = tuple(
-            (a._node or (a if a._grad is not None else None))
-            if type(a) is ndarray else None for a in args)
-        if any(p is not None for p in parents):
-            out._node = Node(op, kw, raws, out._data, parents)
+        parents = tuple([_parent(a) if type(a) is ndarray else None for a in args])
+        for p in parents:
+            if p is not None:
+                out._node = Node(op, kw, raws, out._data, parents)
+                break
     return out
 
 
+def _parent(a):
+    """What the tape links to for input `a`: its node, itself as a leaf, or None."""
+    return a._node or (a if a._grad is not None else None)
+
+
+_NO_KW = {}
+
+
 def _binary(name, swap=False):
-    """A dunder method for a binary op, with the fast path for CPU arrays inline."""
+    """A dunder method for a binary op, with the fast path for CPU arrays inline
+    (the same work as apply(), minus its generality)."""
     op, fwd = OPS[name], OPS[name].fwd
+    differentiable = op.vjp is not None
 
     def method(self, other):
-        if STATE.plain:
+        if STATE.tracer is None:
             o = other._data if type(other) is ndarray else other
             d = self._data
             if type(d) is _ND and (type(o) is _ND or type(o) in _SCALARS):
                 try:
-                    return _wrap(fwd(o, d) if swap else fwd(d, o))
+                    raw = fwd(o, d) if swap else fwd(d, o)
                 except ValueError:
-                    pass  # apply() reports it with the op's name
+                    raw = None  # apply() below reports it with the op's name
+                if raw is not None:
+                    out = _wrap(raw)
+                    if STATE.recording and differentiable:
+                        pa = _parent(self)
+                        pb = _parent(other) if type(other) is ndarray else None
+                        if pa is not None or pb is not None:
+                            out._node = Node(op, _NO_KW, (o, d) if swap else (d, o),
+                                             out._data, (pb, pa) if swap else (pa, pb))
+                    return out
         if not isinstance(other, (ndarray, _ND) + _SCALARS):
             other = array_like(other, self)
         return apply(op, other, self) if swap else apply(op, self, other)

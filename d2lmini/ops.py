@@ -24,12 +24,17 @@ def rng():
 
 
 class Op:
-    """One primitive. `vjp=None` marks it non-differentiable (no gradient flows)."""
+    """One primitive. `vjp=None` marks it non-differentiable (no gradient flows).
 
-    __slots__ = ("name", "fwd", "vjp", "elementwise")
+    `masked=True`: the VJP takes `needs`, one flag per input, and skips cotangents
+    nobody needs (for products, where they are expensive).
+    """
 
-    def __init__(self, name, fwd, vjp=None, elementwise=False):
+    __slots__ = ("name", "fwd", "vjp", "elementwise", "masked")
+
+    def __init__(self, name, fwd, vjp=None, elementwise=False, masked=False):
         self.name, self.fwd, self.vjp, self.elementwise = name, fwd, vjp, elementwise
+        self.masked = masked
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -38,8 +43,8 @@ class Op:
 OPS = {}
 
 
-def defop(name, fwd, vjp=None, elementwise=False):
-    OPS[name] = Op(name, fwd, vjp, elementwise)
+def defop(name, fwd, vjp=None, elementwise=False, masked=False):
+    OPS[name] = Op(name, fwd, vjp, elementwise, masked)
     return OPS[name]
 
 

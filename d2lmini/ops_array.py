@@ -9,7 +9,7 @@ from .ops import defop, unbroadcast
 
 
 # ---- products ----------------------------------------------------------------
-def _matmul_vjp(g, out, a, b):
+def _matmul_vjp(g, out, a, b, needs=(True, True)):
     xp = xp_of(g)
     if a.ndim == 1 and b.ndim == 1:
         return g * b, g * a
@@ -17,23 +17,26 @@ def _matmul_vjp(g, out, a, b):
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     g2 = xp.expand_dims(g, -2) if a.ndim == 1 else g
     g2 = xp.expand_dims(g2, -1) if b.ndim == 1 else g2
-    ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-    gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+    ga = gb = None
+    if needs[0]:
+        ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+    if needs[1]:
+        gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
     return ga, gb
 
 
-def _dot_vjp(g, out, a, b):
+def _dot_vjp(g, out, a, b, needs=(True, True)):
     if a.ndim == 0 or b.ndim == 0:
         return unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)
     if b.ndim > 2:
         raise NotImplementedError(
             "np.dot gradient for a second argument with more than 2 dimensions is "
             "not supported; use np.matmul, whose batching rules are clearer")
-    return _matmul_vjp(g, out, a, b)
+    return _matmul_vjp(g, out, a, b, needs)
 
 
-defop("matmul", lambda a, b: xp_of(a).matmul(a, b), _matmul_vjp)
-defop("dot", lambda a, b: xp_of(a).dot(a, b), _dot_vjp)
+defop("matmul", lambda a, b: xp_of(a).matmul(a, b), _matmul_vjp, masked=True)
+defop("dot", lambda a, b: xp_of(a).dot(a, b), _dot_vjp, masked=True)
 
 
 def _fully_connected(x, w, b=None, flatten=True):
@@ -44,16 +47,16 @@ def _fully_connected(x, w, b=None, flatten=True):
     return out
 
 
-def _fully_connected_vjp(g, out, x, w, b=None, flatten=True):
-    units = w.shape[0]
-    g2 = g.reshape(-1, units)
-    gx = (g @ w).reshape(x.shape)
-    gw = g2.T @ x.reshape(g2.shape[0], -1)
-    return gx, gw, (g2.sum(axis=0) if b is not None else None)
+def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, needs=(True,) * 3):
+    g2 = g.reshape(-1, w.shape[0])
+    gx = (g @ w).reshape(x.shape) if needs[0] else None  # skipped for the data
+    gw = g2.T @ x.reshape(g2.shape[0], -1) if needs[1] else None
+    gb = g2.sum(axis=0) if b is not None and needs[2] else None
+    return gx, gw, gb
 
 
 # Dense's whole affine map as one op: x @ w.T + b (weight stored (units, in_units)).
-defop("fully_connected", _fully_connected, _fully_connected_vjp)
+defop("fully_connected", _fully_connected, _fully_connected_vjp, masked=True)
 
 
 # ---- softmax family ----------------------------------------------------------

@@ -62,7 +62,9 @@ def load_arrays(path):
     except AttributeError:  # a single .npy array has no context manager
         return "list", {"0": onp.load(path, allow_pickle=False)}
     except ValueError as exc:
-        if "pickle" in str(exc):
+        pickled = "Object arrays" in str(exc) or (
+            "pickle" in str(exc) and _starts_like_pickle(path))
+        if pickled:
             raise FileFormatError(
                 f"{path!r} holds pickled Python objects. d2lmini refuses to unpickle "
                 "(it could run code from the file). Save arrays with npx.save or "
@@ -74,6 +76,11 @@ def load_arrays(path):
     if _META in arrays:
         kind = json.loads(str(arrays.pop(_META)))["kind"]
     return kind, arrays
+
+
+def _starts_like_pickle(path):
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"  # the PROTO opcode of pickle protocols 2 and up
 
 
 def _not_ours(path, exc):

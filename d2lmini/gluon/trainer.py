@@ -50,7 +50,10 @@ class Trainer:
             data = p.data()
             w, g = data._data, data._grad._data
             lr, wd = self.learning_rate * p.lr_mult, self.wd * p.wd_mult
-            update = g * scale if not wd else g * scale + wd * w
+            if not self.momentum and not wd:
+                w -= (lr * scale) * g  # the common case: one temporary, no extras
+                continue
+            update = g * scale + wd * w if wd else g * scale
             if self.momentum:
                 state = self._states.get(id(p))
                 if state is None or state.shape != w.shape:
@@ -60,8 +63,7 @@ class Trainer:
                 self._states[id(p)] = state
                 w += state
             else:
-                update *= lr
-                w -= update
+                w -= lr * update
 
     def zero_grad(self):
         for p in self._params:

@@ -1,0 +1,172 @@
+"""Files: npx.save/load, parameter files, atomic writes, no pickle, clear mismatches."""
+import os
+import pickle
+import zipfile
+
+import numpy as onp
+import pytest
+
+import d2lmini
+from d2lmini import np, npx
+from d2lmini.gluon import nn
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def net_3():
+    net = nn.Sequential()
+    net.add(nn.Dense(4, activation="relu"), nn.Dense(2))
+    net.initialize()
+    net(np.ones((1, 3)))
+    return net
+
+
+def test_save_one_array_loads_as_one_element_list():
+    x = np.arange(4)
+    npx.save("x-file", x)
+    assert os.path.exists("x-file")  # no extension added
+    (x2,) = npx.load("x-file")
+    onp.testing.assert_array_equal(x2.asnumpy(), x.asnumpy())
+    assert x2.dtype == onp.float32
+
+
+def test_save_list_and_dict():
+    x, y = np.arange(4), np.zeros(4, dtype="int32")
+    npx.save("xy", [x, y])
+    x2, y2 = npx.load("xy")
+    assert (x2 == x).all() and y2.dtype == onp.int32
+    npx.save("mydict", {"x": x, "y": y})
+    loaded = npx.load("mydict")
+    assert list(loaded) == ["x", "y"] and (loaded["x"] == x).all()
+
+
+def test_save_rejects_non_arrays():
+    with pytest.raises(TypeError, match="expected an ndarray"):
+        npx.save("bad", [np.ones(2), [1, 2]])
+    with pytest.raises(TypeError, match="a list or a dict"):
+        npx.save("bad", 3)
+    assert not os.path.exists("bad")
+
+
+def test_parameter_round_trip_gives_identical_outputs():
+    net = net_3()
+    X = np.random.uniform(size=(2, 3))
+    net.save_parameters("mlp.params")
+    clone = nn.Sequential()
+    clone.add(nn.Dense(4, activation="relu"), nn.Dense(2))
+    clone.load_parameters("mlp.params")  # deferred shapes come from the file
+    assert (clone(X) == net(X)).all()
+
+
+def test_save_before_shapes_are_known_is_explained():
+    net = nn.Sequential()
+    net.add(nn.Dense(4))
+    net.initialize()
+    with pytest.raises(RuntimeError, match=r"run one batch.*net\(X\)"):
+        net.save_parameters("early.params")
+
+
+def test_load_reports_every_problem_and_assigns_nothing():
+    net_3().save_parameters("mlp.params")
+    other = nn.Sequential()
+    other.add(nn.Dense(5, in_units=3), nn.Dense(2, in_units=5), nn.Dense(1, in_units=2))
+    other.initialize()
+    before = {k: p.data().asnumpy() for k, p in other.collect_params().items()}
+    with pytest.raises(d2lmini.ParameterLoadError) as info:
+        other.load_parameters("mlp.params")
+    text = str(info.value)
+    assert "nothing was loaded" in text and "5 problem(s)" in text
+    assert "missing in file: 2.weight" in text and "missing in file: 2.bias" in text
+    assert "shape mismatch for 0.weight: file has (4, 3), network has (5, 3)" in text
+    assert "shape mismatch for 0.bias: file has (4,), network has (5,)" in text
+    assert "allow_missing=True" in text
+    for k, p in other.collect_params().items():
+        onp.testing.assert_array_equal(p.data().asnumpy(), before[k])
+
+
+def test_allow_missing_and_ignore_extra():
+    net = net_3()
+    net.save_parameters("mlp.params")
+    small = nn.Sequential()
+    small.add(nn.Dense(4, activation="relu"))
+    with pytest.raises(d2lmini.ParameterLoadError, match="not in the network: 1.weight"):
+        small.load_parameters("mlp.params")
+    small.load_parameters("mlp.params", ignore_extra=True)
+    assert (small[0].weight.data() == net[0].weight.data()).all()
+    big = nn.Sequential()
+    big.add(nn.Dense(4, in_units=3), nn.Dense(2, in_units=4), nn.Dense(1, in_units=2))
+    big.initialize()
+    kept = big[2].weight.data().asnumpy()
+    big.load_parameters("mlp.params", allow_missing=True)
+    assert (big[1].bias.data() == net[1].bias.data()).all()
+    onp.testing.assert_array_equal(big[2].weight.data().asnumpy(), kept)
+
+
+def test_list_file_is_not_a_parameter_file():
+    npx.save("arrays", [np.ones(2)])
+    with pytest.raises(d2lmini.ParameterLoadError, match="npx.load"):
+        net_3().load_parameters("arrays")
+
+
+def test_truncated_file_is_reported():
+    net_3().save_parameters("mlp.params")
+    data = open("mlp.params", "rb").read()
+    open("cut.params", "wb").write(data[: len(data) // 2])
+    with pytest.raises(d2lmini.FileFormatError, match="not a complete d2lmini file"):
+        net_3().load_parameters("cut.params")
+    open("text.params", "w").write("hello, not an archive")
+    with pytest.raises(d2lmini.FileFormatError, match="not a complete d2lmini file"):
+        npx.load("text.params")
+
+
+def test_pickle_is_refused_and_never_executed(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    with open("evil.pkl", "wb") as f:
+        pickle.dump(Evil(), f)
+    with pytest.raises(d2lmini.FileFormatError, match="refuses to unpickle"):
+        npx.load("evil.pkl")
+    onp.savez("objects.npz", a=onp.array([Evil()], dtype=object))
+    with pytest.raises(d2lmini.FileFormatError, match="refuses to unpickle"):
+        npx.load("objects.npz")
+    assert not marker.exists()
+
+
+def test_missing_file_names_the_path():
+    with pytest.raises(FileNotFoundError, match="no-such-file"):
+        npx.load("no-such-file")
+
+
+def test_failed_save_leaves_old_file_and_no_temporary(monkeypatch):
+    npx.save("keep", [np.ones(2)])
+    before = open("keep", "rb").read()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(onp.lib.format, "write_array", broken)
+    with pytest.raises(OSError, match="disk full"):
+        npx.save("keep", [np.zeros(2)])
+    assert open("keep", "rb").read() == before
+    assert sorted(os.listdir(".")) == ["keep"]
+
+
+def test_file_is_a_plain_npz_archive():
+    npx.save("plain", {"w": np.ones((2, 2))})
+    names = zipfile.ZipFile("plain").namelist()
+    assert "w.npy" in names
+    with onp.load("plain", allow_pickle=False) as archive:
+        onp.testing.assert_array_equal(archive["w"], onp.ones((2, 2)))
+
+
+def test_plain_numpy_npz_loads_as_dict():
+    onp.savez("theirs.npz", w=onp.arange(3.0))
+    loaded = npx.load("theirs.npz")
+    onp.testing.assert_array_equal(loaded["w"].asnumpy(), [0, 1, 2])
