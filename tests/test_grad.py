@@ -1,0 +1,474 @@
+"""Every differentiable op: forward against NumPy, gradient against central differences.
+
+One row per case in ROWS: the op it exercises, a function written with the public API
+(np.*, npx.*, ndarray methods and operators), the same formula in plain NumPy, input
+shapes and input domain (e.g. positive for log), and keyword parameters. Real NumPy
+is ``onp``. A new op in d2lmini.ops.OPS without a row fails test_table_covers_every_op.
+"""
+
+from typing import Callable, NamedTuple
+
+import numpy as onp
+import pytest
+
+from d2lmini import autograd, np, npx
+from d2lmini.autograd import Node
+from d2lmini.errors import AutogradError
+from d2lmini.ndarray import apply, ndarray
+from d2lmini.ops import OPS, Op
+from d2lmini.testing import check_gradient
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    np.random.seed(0)
+    onp.random.seed(0)
+
+
+class Row(NamedTuple):
+    op: str           # the OPS entry this case must exercise
+    fn: Callable      # public d2lmini API
+    ref: Callable     # the same formula in plain NumPy
+    shapes: tuple     # one shape per differentiable input
+    domain: tuple     # one of DOMAINS per input
+    kw: dict          # keyword parameters passed to fn and ref
+    note: str
+
+
+ROWS = []
+
+
+def row(op, fn, ref, shapes, domain="real", note="", **kw):
+    domain = (domain,) * len(shapes) if isinstance(domain, str) else domain
+    ROWS.append(Row(op, fn, ref, shapes, domain, kw, note))
+
+
+# Values stay away from kinks (0 for abs/relu) and from ties by construction or by
+# being continuous random draws; eps in check_gradient is 1e-6.
+DOMAINS = {
+    "real": lambda rng, s: rng.uniform(-2, 2, s),
+    "positive": lambda rng, s: rng.uniform(0.5, 2, s),
+    "nonzero": lambda rng, s: rng.uniform(0.5, 2, s) * rng.choice([-1.0, 1.0], s),
+}
+
+# Constants used inside rows (not differentiated).
+MASK = onp.array([[True, False, True], [False, True, True]])
+FMASK = onp.array([[1.0, 0.0, 2.0], [0.0, -1.0, 0.0]])  # non-bool where() condition
+LABELS = onp.array([0.0, 2.0])  # float labels, as MXNet code passes them to pick
+W_LEFT = onp.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]])  # exact in float32
+
+
+def _softmax(x, axis=-1):
+    e = onp.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(x, axis=-1):
+    m = x.max(axis=axis, keepdims=True)
+    return x - m - onp.log(onp.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+def _pick(x, idx, axis=-1, keepdims=False):
+    out = onp.take_along_axis(x, onp.expand_dims(idx.astype(int), axis), axis)
+    return out if keepdims else out.squeeze(axis)
+
+
+def _fc(x, w, b=None, flatten=True):
+    x = x.reshape(x.shape[0], -1) if flatten else x
+    return x @ w.T + (0 if b is None else b)
+
+
+# ---- elementwise binary, with broadcasting and Python scalars on either side --
+S23, S3, S21, S13 = (2, 3), (3,), (2, 1), (1, 3)
+row("add", lambda a, b: a + b, lambda a, b: a + b, (S23, S23))
+row("add", lambda a, b: a + b, lambda a, b: a + b, (S23, S3), note="bias")
+row("add", np.add, onp.add, (S21, S13), note="outer")
+row("add", lambda x: x + 2, lambda x: x + 2, (S23,), note="scalar-right")
+row("add", lambda x: 2.5 + x, lambda x: 2.5 + x, (S23,), note="scalar-left")
+row("add", lambda x: W_LEFT + x, lambda x: W_LEFT + x, (S23,), note="numpy-left")
+row("subtract", lambda a, b: a - b, lambda a, b: a - b, (S23, S23))
+row("subtract", lambda a, b: a - b, lambda a, b: a - b, (S23, S3), note="bias")
+row("subtract", np.subtract, onp.subtract, (S21, S13), note="outer")
+row("subtract", lambda x: 2 - x, lambda x: 2 - x, (S23,), note="scalar-left")
+row("subtract", lambda x: x - 2, lambda x: x - 2, (S23,), note="scalar-right")
+row("subtract", lambda x: W_LEFT - x, lambda x: W_LEFT - x, (S23,), note="numpy-left")
+row("multiply", lambda a, b: a * b, lambda a, b: a * b, (S23, S23))
+row("multiply", lambda a, b: a * b, lambda a, b: a * b, (S3, S23), note="bias-left")
+row("multiply", np.multiply, onp.multiply, (S21, S13), note="outer")
+row("multiply", lambda x: 3 * x, lambda x: 3 * x, (S23,), note="scalar-left")
+row("multiply", lambda x: x * -0.5, lambda x: x * -0.5, (S23,), note="scalar-right")
+row("multiply", lambda x: W_LEFT * x, lambda x: W_LEFT * x, (S23,), note="numpy-left")
+row("true_divide", lambda a, b: a / b, lambda a, b: a / b, (S23, S23),
+    ("real", "nonzero"))
+row("true_divide", lambda a, b: a / b, lambda a, b: a / b, (S23, S3),
+    ("real", "nonzero"), note="bias")
+row("true_divide", np.divide, onp.divide, (S21, S13), ("real", "nonzero"),
+    note="outer")
+row("true_divide", lambda x: 1 / x, lambda x: 1 / x, (S23,), "nonzero",
+    note="scalar-left")
+row("true_divide", lambda x: x / 2, lambda x: x / 2, (S23,), note="scalar-right")
+row("power", lambda x: x ** 3, lambda x: x ** 3, (S23,), note="int-exponent")
+row("power", lambda x: x ** 0.5, lambda x: x ** 0.5, (S23,), "positive",
+    note="float-exponent")
+row("power", lambda x: 2 ** x, lambda x: 2 ** x, (S23,), note="scalar-base")
+row("power", lambda a, b: a ** b, lambda a, b: a ** b, (S23, S23),
+    ("positive", "real"))
+row("power", np.power, onp.power, (S3, S23), ("positive", "real"), note="bias")
+row("power", np.power, onp.power, (S23, S3), ("positive", "real"), note="bias-exp")
+row("maximum", np.maximum, onp.maximum, (S23, S23))
+row("maximum", np.maximum, onp.maximum, (S21, S13), note="outer")
+row("maximum", lambda x: np.maximum(x, 0.5), lambda x: onp.maximum(x, 0.5), (S23,),
+    note="scalar-right")
+row("maximum", lambda x: np.maximum(0.0, x), lambda x: onp.maximum(0.0, x), (S23,),
+    "nonzero", note="scalar-left")
+row("minimum", np.minimum, onp.minimum, (S23, S23))
+row("minimum", np.minimum, onp.minimum, (S3, S23), note="bias")
+row("minimum", lambda x: np.minimum(x, 0.5), lambda x: onp.minimum(x, 0.5), (S23,),
+    note="scalar-right")
+row("minimum", lambda x: np.minimum(0.0, x), lambda x: onp.minimum(0.0, x), (S23,),
+    "nonzero", note="scalar-left")
+
+# ---- elementwise unary ----------------------------------------------------------
+row("negative", lambda x: -x, lambda x: -x, (S23,))
+row("negative", np.negative, onp.negative, (S23,), note="np")
+row("abs", np.abs, onp.abs, (S23,), "nonzero")
+row("abs", abs, abs, (S23,), "nonzero", note="builtin")
+row("abs", lambda x: x.abs(), onp.abs, (S23,), "nonzero", note="method")
+row("sqrt", np.sqrt, onp.sqrt, (S23,), "positive")
+row("sqrt", lambda x: x.sqrt(), onp.sqrt, (S23,), "positive", note="method")
+row("square", np.square, onp.square, (S23,))
+row("exp", np.exp, onp.exp, (S23,))
+row("exp", lambda x: x.exp(), onp.exp, (S23,), note="method")
+row("log", np.log, onp.log, (S23,), "positive")
+row("log", lambda x: x.log(), onp.log, (S23,), "positive", note="method")
+row("sin", np.sin, onp.sin, (S23,))
+row("cos", np.cos, onp.cos, (S23,))
+row("tanh", np.tanh, onp.tanh, (S23,))
+row("tanh", lambda x: x.tanh(), onp.tanh, (S23,), note="method")
+row("relu", npx.relu, lambda x: onp.maximum(x, 0), (S23,), "nonzero")
+row("relu", lambda x: x.relu(), lambda x: onp.maximum(x, 0), (S23,), "nonzero",
+    note="method")
+row("sigmoid", npx.sigmoid, lambda x: 1 / (1 + onp.exp(-x)), (S23,))
+row("sigmoid", lambda x: x.sigmoid(), lambda x: 1 / (1 + onp.exp(-x)), (S23,),
+    note="method")
+row("clip", lambda x: np.clip(x, -0.5, 0.5), lambda x: onp.clip(x, -0.5, 0.5), (S23,))
+row("clip", lambda x: x.clip(-1, 1), lambda x: onp.clip(x, -1, 1), (S23,),
+    note="method")
+row("clip", lambda x: x.clip(a_max=0.5), lambda x: onp.clip(x, None, 0.5), (S23,),
+    note="upper-only")
+row("astype", lambda x: x.astype(np.float64), lambda x: x.astype(onp.float64), (S23,))
+row("astype", lambda x: x.astype("float64"), lambda x: x.astype("float64"), (S23,),
+    note="string")
+row("copy", lambda x: x.copy(), lambda x: x.copy(), (S23,))
+row("where", lambda a, b: np.where(np.array(MASK), a, b),
+    lambda a, b: onp.where(MASK, a, b), (S23, S23))
+row("where", lambda x: np.where(x > 0, x, 0.1 * x),
+    lambda x: onp.where(x > 0, x, 0.1 * x), (S23,), "nonzero", note="leaky-relu")
+row("where", lambda a: np.where(np.array(MASK), a, 0.0),
+    lambda a: onp.where(MASK, a, 0.0), (S3,), note="bias-and-scalar")
+row("where", lambda a, b: np.where(np.array(FMASK), a, b),
+    lambda a, b: onp.where(FMASK, a, b), (S23, S23), note="float-condition")
+
+# ---- reductions -------------------------------------------------------------------
+for _name in ("sum", "mean", "max", "min", "prod"):
+    _dom = "nonzero" if _name == "prod" else "real"
+    _fn = getattr(np, _name)
+    _ref = getattr(onp, _name)
+    row(_name, _fn, _ref, (S23,), _dom, note="all")
+    row(_name, lambda x, _n=_name: getattr(x, _n)(), _ref, (S23,), _dom,
+        note="method")
+    row(_name, _fn, _ref, (S23,), _dom, note="axis0", axis=0)
+    row(_name, _fn, _ref, (S23,), _dom, note="axis1-keepdims", axis=1, keepdims=True)
+    row(_name, lambda x, _n=_name, **kw: getattr(x, _n)(**kw), _ref, ((2, 3, 4),),
+        _dom, note="axis-neg", axis=-1)
+    row(_name, _fn, _ref, ((2, 3, 4),), _dom, note="axes02", axis=(0, 2))
+    row(_name, _fn, _ref, ((2, 3, 4),), _dom, note="all-keepdims", keepdims=True)
+    row(_name, _fn, _ref, ((),), _dom, note="0d")
+
+row("norm", np.linalg.norm, onp.linalg.norm, ((4,),), note="vector")
+row("norm", np.linalg.norm, onp.linalg.norm, (S23,), note="frobenius")
+row("norm", np.linalg.norm, onp.linalg.norm, (S23,), note="axis1", axis=1)
+row("norm", np.linalg.norm, onp.linalg.norm, (S23,), note="axis0-keepdims", axis=0,
+    keepdims=True)
+row("norm", np.linalg.norm, onp.linalg.norm, ((4,),), "nonzero", note="ord1", ord=1)
+row("norm", np.linalg.norm, onp.linalg.norm, (S23,), "nonzero", note="ord1-axis1",
+    ord=1, axis=1)
+row("norm", np.linalg.norm, onp.linalg.norm, ((2, 3, 4),), "nonzero",
+    note="ord1-axis-neg", ord=1, axis=-1)
+
+# ---- products -----------------------------------------------------------------------
+_mm = lambda a, b: a @ b  # noqa: E731
+row("matmul", _mm, _mm, ((2, 3), (3, 4)), note="2d")
+row("matmul", np.matmul, onp.matmul, ((3,), (3,)), note="1d-1d")
+row("matmul", np.matmul, onp.matmul, ((3,), (3, 4)), note="1d-2d")
+row("matmul", np.matmul, onp.matmul, ((2, 3), (3,)), note="2d-1d")
+row("matmul", _mm, _mm, ((2, 2, 3), (3, 4)), note="batched-2d")
+row("matmul", _mm, _mm, ((2, 2, 3), (2, 3, 4)), note="batched")
+row("matmul", _mm, _mm, ((1, 2, 3), (2, 3, 4)), note="batched-broadcast")
+row("matmul", _mm, _mm, ((3,), (2, 3, 4)), note="1d-batched")
+row("matmul", _mm, _mm, ((2, 2, 3), (3,)), note="batched-1d")
+row("matmul", lambda x: W_LEFT @ x, lambda x: W_LEFT @ x, ((3, 2),), note="numpy-left")
+row("dot", np.dot, onp.dot, ((2, 3), (3, 4)), note="2d")
+row("dot", lambda a, b: a.dot(b), onp.dot, ((2, 3), (3, 4)), note="method")
+row("dot", np.dot, onp.dot, ((3,), (3,)), note="1d-1d")
+row("dot", np.dot, onp.dot, ((2, 3), (3,)), note="2d-1d")
+row("dot", np.dot, onp.dot, ((3,), (3, 4)), note="1d-2d")
+row("dot", np.dot, onp.dot, ((2, 3), ()), note="0d-right")
+row("dot", np.dot, onp.dot, ((), (2, 3)), note="0d-left")
+row("dot", lambda x: np.dot(x, 2.0), lambda x: onp.dot(x, 2.0), ((2, 3),),
+    note="python-scalar")
+row("dot", np.dot, onp.dot, ((2, 2, 3), (3, 4)), note="nd-2d")
+row("dot", np.dot, onp.dot, ((2, 2, 3), (3,)), note="nd-1d")
+row("fully_connected", npx.fully_connected, _fc, ((2, 3), (4, 3), (4,)), note="bias")
+row("fully_connected", lambda x, w: npx.fully_connected(x, w, no_bias=True),
+    lambda x, w: _fc(x, w), ((2, 3), (4, 3)), note="no-bias")
+row("fully_connected", lambda x, w: npx.fully_connected(x, w, None, num_hidden=4),
+    lambda x, w: _fc(x, w), ((2, 3), (4, 3)), note="bias-none")
+row("fully_connected", npx.fully_connected, _fc, ((2, 3, 2), (4, 6), (4,)),
+    note="flatten")
+row("fully_connected", npx.fully_connected, _fc, ((2, 3, 5), (4, 5), (4,)),
+    note="no-flatten", flatten=False)
+row("fully_connected", lambda x, w, **kw: npx.fully_connected(x, w, no_bias=True, **kw),
+    lambda x, w, **kw: _fc(x, w, **kw), ((2, 3, 5), (4, 5)), note="no-flatten-no-bias",
+    flatten=False)
+
+# ---- softmax family and pick ---------------------------------------------------------
+row("softmax", npx.softmax, _softmax, (S23,))
+row("softmax", npx.softmax, _softmax, (S23,), note="axis0", axis=0)
+row("softmax", npx.softmax, _softmax, ((2, 3, 4),), note="axis1", axis=1)
+row("log_softmax", npx.log_softmax, _log_softmax, (S23,))
+row("log_softmax", npx.log_softmax, _log_softmax, (S23,), note="axis0", axis=0)
+row("log_softmax", npx.log_softmax, _log_softmax, ((2, 3, 4),), note="axis1", axis=1)
+row("pick", lambda x, **kw: npx.pick(x, np.array(LABELS), **kw),
+    lambda x, **kw: _pick(x, LABELS, **kw), (S23,))
+row("pick", lambda x, **kw: npx.pick(x, np.array(LABELS), **kw),
+    lambda x, **kw: _pick(x, LABELS, **kw), (S23,), note="keepdims", keepdims=True)
+row("pick", lambda x, **kw: npx.pick(x, np.array([1.0, 0.0, 1.0]), **kw),
+    lambda x, **kw: _pick(x, onp.array([1.0, 0.0, 1.0]), **kw), (S23,), note="axis0",
+    axis=0)
+
+# ---- shapes ------------------------------------------------------------------------------
+row("reshape", lambda x: x.reshape(3, 2), lambda x: x.reshape(3, 2), (S23,))
+row("reshape", lambda x: x.reshape((6,)), lambda x: x.reshape((6,)), (S23,),
+    note="tuple")
+row("reshape", lambda x: np.reshape(x, (3, -1)), lambda x: x.reshape(3, -1), (S23,),
+    note="np")
+row("reshape", lambda x: x.flatten(), lambda x: x.flatten(), (S23,), note="flatten")
+row("reshape", npx.batch_flatten, lambda x: x.reshape(2, -1), ((2, 3, 2),),
+    note="batch-flatten")
+row("expand_dims", lambda x: np.expand_dims(x, 0), lambda x: onp.expand_dims(x, 0),
+    (S23,))
+row("expand_dims", lambda x: x.expand_dims(-1), lambda x: onp.expand_dims(x, -1),
+    (S23,), note="method")
+row("squeeze", np.squeeze, onp.squeeze, ((1, 3, 1),))
+row("squeeze", lambda x: x.squeeze(axis=0), lambda x: x.squeeze(axis=0), ((1, 3, 1),),
+    note="axis")
+row("broadcast_to", lambda x: np.broadcast_to(x, (2, 3)),
+    lambda x: onp.broadcast_to(x, (2, 3)), (S3,))
+row("broadcast_to", lambda x: np.broadcast_to(x, (2, 3)),
+    lambda x: onp.broadcast_to(x, (2, 3)), (S21,), note="column")
+row("broadcast_to", lambda x: np.broadcast_to(x, (2, 2, 3)),
+    lambda x: onp.broadcast_to(x, (2, 2, 3)), (S13,), note="new-axis")
+row("transpose", lambda x: x.T, lambda x: x.T, (S23,), note="T")
+row("transpose", np.transpose, onp.transpose, ((2, 3, 4),), note="reverse")
+row("transpose", lambda x: np.transpose(x, (1, 0, 2)),
+    lambda x: onp.transpose(x, (1, 0, 2)), ((2, 3, 4),), note="axes")
+row("transpose", lambda x: x.transpose(2, 0, 1), lambda x: x.transpose(2, 0, 1),
+    ((2, 3, 4),), note="method-axes")
+row("transpose", lambda x: x.transpose((-1, 0, 1)), lambda x: x.transpose(-1, 0, 1),
+    ((2, 3, 4),), note="negative-axes")
+row("concatenate", lambda a, b: np.concatenate([a, b]),
+    lambda a, b: onp.concatenate([a, b]), (S23, S13))
+row("concatenate", lambda a, b: np.concatenate((a, b), axis=1),
+    lambda a, b: onp.concatenate((a, b), axis=1), (S23, (2, 2)), note="axis1")
+row("concatenate", lambda a, b, c: np.concatenate([a, b, c], axis=-1),
+    lambda a, b, c: onp.concatenate([a, b, c], axis=-1), (S21, S23, S21),
+    note="three-axis-neg")
+row("stack", lambda a, b: np.stack([a, b]), lambda a, b: onp.stack([a, b]),
+    (S23, S23))
+row("stack", lambda a, b: np.stack([a, b], axis=1),
+    lambda a, b: onp.stack([a, b], axis=1), (S23, S23), note="axis1")
+row("stack", lambda a, b, c: np.stack((a, b, c), axis=-1),
+    lambda a, b, c: onp.stack((a, b, c), axis=-1), (S3, S3, S3), note="three-axis-neg")
+
+# ---- indexing --------------------------------------------------------------------------------
+_REPEAT = onp.array([2, 0, 2, 2])
+
+
+def _index_row(note, key, shape=S23, domain="real"):
+    row("getitem", lambda x: x[key], lambda x: x[key], (shape,), domain, note=note)
+
+
+_index_row("int", 1)
+_index_row("int-negative", -1)
+_index_row("scalar", (1, 2))
+_index_row("slice", slice(1, None))
+_index_row("column", (slice(None), 1))
+_index_row("steps", (slice(None, None, -1), slice(None, None, 2)))
+_index_row("newaxis-ellipsis", (None, Ellipsis, 0))
+_index_row("list-repeats", [0, 0, 1])
+_index_row("array-repeats", _REPEAT, shape=S3)
+_index_row("column-repeats", (slice(None), [0, 0, 2]))
+_index_row("pairs-repeats", ([0, 1, 1], [2, 2, 2]))
+_index_row("bool-mask", MASK)
+_index_row("bool-rows", onp.array([False, True]))
+row("getitem", lambda x: x[np.array(_REPEAT)], lambda x: x[_REPEAT], (S3,),
+    note="ndarray-index")
+row("getitem", lambda x: x[x > 0], lambda x: x[x > 0], (S23,), "nonzero",
+    note="mask-from-x")
+
+
+def _ids(r):
+    return f"{r.op}-{r.note}" if r.note else r.op
+
+
+def _inputs(r):
+    rng = onp.random.default_rng(len(ROWS) + ROWS.index(r))  # fixed per row
+    return [DOMAINS[d](rng, s) for d, s in zip(r.domain, r.shapes)]
+
+
+def _recorded_ops(out):
+    """Names of the ops on the tape behind `out`."""
+    names, todo = set(), [out._node]
+    while todo:
+        node = todo.pop()
+        if type(node) is Node:
+            names.add(node.op.name)
+            todo.extend(node.parents)
+    return names
+
+
+@pytest.mark.parametrize("r", ROWS, ids=_ids)
+def test_forward_matches_numpy(r):
+    xs = _inputs(r)
+    out = r.fn(*[np.array(x, dtype=np.float64) for x in xs], **r.kw)
+    expected = onp.asarray(r.ref(*[x.copy() for x in xs], **r.kw))
+    assert isinstance(out, ndarray)
+    assert out.shape == expected.shape
+    assert out.dtype == expected.dtype
+    onp.testing.assert_allclose(out.asnumpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("r", ROWS, ids=_ids)
+def test_gradient_matches_central_differences(r):
+    xs = _inputs(r)
+    check_gradient(lambda *a: r.fn(*a, **r.kw), *xs)
+    leaves = [np.array(x, dtype=np.float64) for x in xs]
+    for leaf in leaves:
+        leaf.attach_grad()
+    with autograd.record():
+        out = r.fn(*leaves, **r.kw)
+    assert r.op in _recorded_ops(out), f"row does not exercise {r.op}"
+
+
+def test_table_covers_every_differentiable_op():
+    differentiable = {name for name, op in OPS.items() if op.vjp is not None}
+    covered = {r.op for r in ROWS}
+    assert differentiable - covered == set(), "ops without a row in ROWS"
+    assert covered - differentiable == set(), "rows naming no differentiable op"
+    assert len({_ids(r) for r in ROWS}) == len(ROWS), "row ids must be unique"
+
+
+# ---- ops without a gradient ------------------------------------------------------------
+NO_GRAD = [
+    ("equal", lambda x: x == x * 2),
+    ("not_equal", lambda x: x != 1.0),
+    ("less", lambda x: x < 0),
+    ("less_equal", lambda x: np.less_equal(x, 0.5)),
+    ("greater", lambda x: x > 0),
+    ("greater_equal", lambda x: x >= x.mean()),
+    ("floor_divide", lambda x: x // 2),
+    ("mod", lambda x: x % 2),
+    ("argmax", lambda x: x.argmax(axis=1)),
+    ("argmin", lambda x: np.argmin(x)),
+    ("dropout_mask", lambda x: apply(OPS["dropout_mask"], x, p=0.5)),
+]
+
+
+def test_no_grad_table_covers_every_non_differentiable_op():
+    assert {name for name, op in OPS.items() if op.vjp is None} == \
+        {name for name, _ in NO_GRAD}
+
+
+@pytest.mark.parametrize("name, fn", NO_GRAD, ids=[n for n, _ in NO_GRAD])
+def test_non_differentiable_op_leaves_no_gradient_path(name, fn):
+    x = np.random.uniform(-2, 2, (2, 3))
+    x.attach_grad()
+    with autograd.record():
+        y = fn(x)
+        z = x * 2  # a differentiable op in the same scope does record
+    assert y._node is None
+    assert z._node is not None
+    with pytest.raises(AutogradError, match="needs a gradient"):
+        y.backward(np.ones(y.shape, dtype=y.dtype))
+
+
+def test_comparison_mask_is_a_constant_in_a_product():
+    x = np.array([-1.5, 0.5, 2.0, -0.25])
+    x.attach_grad()
+    with autograd.record():
+        y = (x * (x > 0)).sum()
+    y.backward()
+    onp.testing.assert_array_equal(x.grad.asnumpy(), [0, 1, 1, 0])
+
+
+# ---- rules the table cannot check (kinks, ties, dtypes) ---------------------------------
+def _grad_of(fn, *values):
+    leaves = [np.array(v, dtype=np.float64) for v in values]
+    for leaf in leaves:
+        leaf.attach_grad()
+    with autograd.record():
+        fn(*leaves).backward()
+    return [leaf.grad.asnumpy() for leaf in leaves]
+
+
+def test_max_ties_split_the_gradient():
+    (g,) = _grad_of(lambda x: x.max(), [1.0, 3.0, 3.0])
+    onp.testing.assert_allclose(g, [0.0, 0.5, 0.5])
+
+
+def test_maximum_tie_goes_to_first_argument():
+    ga, gb = _grad_of(lambda a, b: np.maximum(a, b).sum(), [1.0, 2.0], [1.0, 3.0])
+    onp.testing.assert_array_equal(ga, [1.0, 0.0])
+    onp.testing.assert_array_equal(gb, [0.0, 1.0])
+
+
+def test_astype_to_float32_gives_gradient_in_input_dtype():
+    x = np.array([1.0, 2.0], dtype=np.float64)
+    x.attach_grad()
+    with autograd.record():
+        y = (x.astype(np.float32) * 3).sum()
+    y.backward()
+    assert y.dtype == np.float32
+    assert x.grad.dtype == np.float64
+    onp.testing.assert_array_equal(x.grad.asnumpy(), [3.0, 3.0])
+
+
+def test_input_used_twice_gets_the_sum():
+    (g,) = _grad_of(lambda x: (x * x + x[[0, 0]].sum()).sum(), [1.0, 2.0])
+    onp.testing.assert_allclose(g, [2.0 + 2.0, 4.0])
+
+
+# ---- check_gradient itself ----------------------------------------------------------------
+_BAD_SQUARE = Op("bad_square", lambda x: x * x, lambda g, out, x: (g * x,), True)
+
+
+def test_check_gradient_returns_small_error_for_a_correct_rule():
+    err = check_gradient(lambda x: np.tanh(x) * x, onp.array([0.5, -1.0, 2.0]))
+    assert 0.0 <= err < 1e-6
+
+
+def test_check_gradient_reports_a_wrong_rule():
+    with pytest.raises(AssertionError, match=r"input 0 \(shape \(3,\)\).*max abs error"):
+        check_gradient(lambda x: apply(_BAD_SQUARE, x), onp.array([0.5, -1.0, 2.0]))
+
+
+def test_check_gradient_names_the_wrong_input():
+    bad = lambda a, b: a * 2 + apply(_BAD_SQUARE, b)  # noqa: E731
+    with pytest.raises(AssertionError, match=r"input 1 .* at index \(1,\)"):
+        check_gradient(bad, onp.array([1.0, 2.0]), onp.array([0.1, 3.0]))
+
+
+def test_check_gradient_rejects_float32_output():
+    with pytest.raises(AssertionError, match="float64"):
+        check_gradient(lambda x: x.astype(np.float32), onp.array([1.0]))
