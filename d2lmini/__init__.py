@@ -5,12 +5,25 @@
 
 mirrors `from mxnet import ...`; `import d2lmini as mx` gives mx.cpu(), mx.nd, ...
 """
-from . import autograd, init, nd, np, npx  # noqa: F401
-from . import gluon  # noqa: F401
+
+from . import (  # noqa: F401
+    autograd,
+    gluon,  # noqa: F401
+    init,
+    nd,
+    np,
+    npx,
+)
 from .device import Device, cpu, current_device, gpu, num_gpus  # noqa: F401
 from .errors import (  # noqa: F401
-    AutogradError, BlockInitError, DeferredInitializationError, DeviceError,
-    FileFormatError, HybridizationError, ParameterLoadError, ShapeError,
+    AutogradError,
+    BlockInitError,
+    DeferredInitializationError,
+    DeviceError,
+    FileFormatError,
+    HybridizationError,
+    ParameterLoadError,
+    ShapeError,
 )
 from .ndarray import ndarray  # noqa: F401
 from .utils import try_all_gpus, try_gpu  # noqa: F401

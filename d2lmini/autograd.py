@@ -4,6 +4,7 @@ Inside `record()`, each op whose inputs need gradients leaves a Node (the op, it
 saved inputs and output, its parents); `backward()` walks the nodes from the head in
 reverse topological order, calling each op's VJP rule. Shown in chapter05/02_parameters.
 """
+
 from .device import xp_of
 from .errors import AutogradError
 
@@ -17,7 +18,12 @@ class _State:
     __slots__ = ("recording", "training", "tracer", "plain")
 
     def __init__(self):
-        self.recording, self.training, self.tracer, self.plain = False, False, None, True
+        self.recording, self.training, self.tracer, self.plain = (
+            False,
+            False,
+            None,
+            True,
+        )
 
     def update(self):
         self.plain = not self.recording and self.tracer is None
@@ -84,12 +90,18 @@ def set_training(train_mode):
 
 
 class Node:
-    """One recorded op. `inputs`/`out` are dropped after backward (the graph is freed)."""
+    """One recorded op; `inputs`/`out` are dropped after backward (graph freed)."""
 
     __slots__ = ("op", "kw", "inputs", "out", "parents")
 
     def __init__(self, op, kw, inputs, out, parents):
-        self.op, self.kw, self.inputs, self.out, self.parents = op, kw, inputs, out, parents
+        self.op, self.kw, self.inputs, self.out, self.parents = (
+            op,
+            kw,
+            inputs,
+            out,
+            parents,
+        )
 
 
 def _toposort(roots):
@@ -104,8 +116,9 @@ def _toposort(roots):
             continue
         seen.add(id(node))
         stack.append((node, True))
-        stack.extend((p, False) for p in node.parents
-                     if type(p) is Node and id(p) not in seen)
+        stack.extend(
+            (p, False) for p in node.parents if type(p) is Node and id(p) not in seen
+        )
     order.reverse()
     return order
 
@@ -139,7 +152,8 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             raise AutogradError(
                 "backward(): this array was not computed from anything that needs a "
                 "gradient. Call x.attach_grad() on the inputs (or use Parameters) and "
-                "compute the output inside `with autograd.record():`.")
+                "compute the output inside `with autograd.record():`."
+            )
     for node in _toposort([entry[0] for entry in nodes.values()]):
         entry = nodes.pop(id(node), None)
         if entry is None:
@@ -149,11 +163,13 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
                 "backward() through this graph a second time: its saved values were "
                 "freed by the first backward(). Pass retain_graph=True to the first "
                 "call if you need two, or run the forward again inside "
-                "autograd.record().")
+                "autograd.record()."
+            )
         if node.op.masked:
             needs = tuple([p is not None for p in node.parents])
-            grads = node.op.vjp(entry[1], node.out, *node.inputs, needs=needs,
-                                **node.kw)
+            grads = node.op.vjp(
+                entry[1], node.out, *node.inputs, needs=needs, **node.kw
+            )
         else:
             grads = node.op.vjp(entry[1], node.out, *node.inputs, **node.kw)
         for parent, g in zip(node.parents, grads):
@@ -175,13 +191,15 @@ def _head_gradient(head, head_grad):
                 f"backward() on an array of shape {data.shape} needs a head gradient: "
                 "only a single value (e.g. a loss) has an implicit one. Reduce first "
                 "(y.sum().backward(), y.mean().backward()) or pass "
-                "head_grad=np.ones_like(y). Differs from MXNet, which sums silently.")
+                "head_grad=np.ones_like(y). Differs from MXNet, which sums silently."
+            )
         return xp_of(data).ones(data.shape, data.dtype)
     g = getattr(head_grad, "_data", head_grad)
     if getattr(g, "shape", None) != data.shape:
         raise AutogradError(
             f"backward(): head gradient has shape {getattr(g, 'shape', None)}, "
-            f"expected {data.shape} (the shape of the array backward() is called on)")
+            f"expected {data.shape} (the shape of the array backward() is called on)"
+        )
     return g.copy()  # never alias the caller's array
 
 
@@ -199,4 +217,3 @@ def _store_gradient(leaf, g, adopted):
         g = g.copy()
     adopted.add(id(g))
     buf._data = g
-

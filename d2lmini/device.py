@@ -3,6 +3,7 @@
 CPU arrays are NumPy arrays; GPU arrays will be CuPy arrays, imported lazily the first
 time a GPU device is really used. Shown in chapter05/07_gpus.ipynb.
 """
+
 import importlib.util
 
 import numpy as onp
@@ -24,13 +25,17 @@ class Device:
     def __init__(self, device_type="cpu", device_id=0):
         if device_type not in ("cpu", "gpu"):
             raise DeviceError(
-                f"unknown device type {device_type!r}: expected 'cpu' or 'gpu'")
+                f"unknown device type {device_type!r}: expected 'cpu' or 'gpu'"
+            )
         self.device_type = device_type
         self.device_id = int(device_id)
 
     def __eq__(self, other):
-        return (isinstance(other, Device) and other.device_type == self.device_type
-                and other.device_id == self.device_id)
+        return (
+            isinstance(other, Device)
+            and other.device_type == self.device_type
+            and other.device_id == self.device_id
+        )
 
     def __hash__(self):
         return hash((self.device_type, self.device_id))
@@ -94,7 +99,8 @@ def array_module(device):
             f"device {device} is not available: this machine has {available} "
             "GPU(s) usable by d2lmini (GPU support needs an NVIDIA GPU and the "
             "'gpu' extra, i.e. CuPy). Use d2lmini.try_gpu(), which falls back "
-            "to npx.cpu(), or create the data on npx.cpu().")
+            "to npx.cpu(), or create the data on npx.cpu()."
+        )
     return _load_cupy()
 
 
@@ -131,5 +137,6 @@ def as_device(device):
         device = device[0]
     if not isinstance(device, Device):
         raise TypeError(
-            f"expected a device such as npx.cpu() or npx.gpu(0), got {device!r}")
+            f"expected a device such as npx.cpu() or npx.gpu(0), got {device!r}"
+        )
     return device

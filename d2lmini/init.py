@@ -4,6 +4,7 @@ A subclass overrides `_init_weight(name, data)` and writes into `data` in place,
 the chapter's custom initializer. Names ending in 'bias' get `_init_bias` (zeros).
 Shown in chapter05/03_parameter_initialization.ipynb.
 """
+
 import math
 
 from . import np
@@ -25,7 +26,8 @@ class Initializer:
     def _init_weight(self, name, data):
         raise NotImplementedError(
             f"{type(self).__name__} does not define _init_weight(self, name, data); "
-            "override it to fill `data` in place, e.g. data[:] = ...")
+            "override it to fill `data` in place, e.g. data[:] = ..."
+        )
 
     def _init_bias(self, name, data):
         data[:] = 0
@@ -84,18 +86,26 @@ class Xavier(Initializer):
 
     def __init__(self, rnd_type="uniform", factor_type="avg", magnitude=3):
         if rnd_type not in ("uniform", "gaussian"):
-            raise ValueError(f"Xavier: rnd_type must be 'uniform' or 'gaussian', got "
-                             f"{rnd_type!r}")
+            raise ValueError(
+                f"Xavier: rnd_type must be 'uniform' or 'gaussian', got {rnd_type!r}"
+            )
         if factor_type not in ("avg", "in", "out"):
-            raise ValueError(f"Xavier: factor_type must be 'avg', 'in' or 'out', got "
-                             f"{factor_type!r}")
-        self.rnd_type, self.factor_type, self.magnitude = rnd_type, factor_type, magnitude
+            raise ValueError(
+                f"Xavier: factor_type must be 'avg', 'in' or 'out', got {factor_type!r}"
+            )
+        self.rnd_type, self.factor_type, self.magnitude = (
+            rnd_type,
+            factor_type,
+            magnitude,
+        )
 
     def _init_weight(self, name, data):
         shape = data.shape
         if len(shape) < 2:
-            raise ValueError(f"Xavier needs a weight with at least 2 dimensions; "
-                             f"{name!r} has shape {shape}. Use another initializer.")
+            raise ValueError(
+                f"Xavier needs a weight with at least 2 dimensions; "
+                f"{name!r} has shape {shape}. Use another initializer."
+            )
         receptive = math.prod(shape[2:])
         fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
         factor = {"avg": (fan_in + fan_out) / 2, "in": fan_in, "out": fan_out}
@@ -106,8 +116,15 @@ class Xavier(Initializer):
             data[:] = np.random.normal(0, scale, shape)
 
 
-_BY_NAME = {"zeros": Zero, "zero": Zero, "ones": One, "one": One, "uniform": Uniform,
-            "normal": Normal, "xavier": Xavier}
+_BY_NAME = {
+    "zeros": Zero,
+    "zero": Zero,
+    "ones": One,
+    "one": One,
+    "uniform": Uniform,
+    "normal": Normal,
+    "xavier": Xavier,
+}
 
 
 def create(spec):
@@ -116,5 +133,7 @@ def create(spec):
         return spec
     if isinstance(spec, str) and spec.lower() in _BY_NAME:
         return _BY_NAME[spec.lower()]()
-    raise ValueError(f"unknown initializer {spec!r}: expected an init.Initializer or "
-                     f"one of {sorted(_BY_NAME)}")
+    raise ValueError(
+        f"unknown initializer {spec!r}: expected an init.Initializer or "
+        f"one of {sorted(_BY_NAME)}"
+    )

@@ -3,14 +3,35 @@
 Older material writes nd.random.uniform(shape=...), nd.relu, nd.dot, x.asscalar();
 they run here unchanged. New code should use np/npx.
 """
+
 from . import np as _np
 from . import npx as _npx
 from .ndarray import ndarray as NDArray  # noqa: F401
 from .np import (  # noqa: F401
-    abs, arange, argmax, array, clip, dot, exp, log, max, maximum, mean, min,
-    minimum, ones, ones_like, random, sqrt, sum, tanh, transpose, zeros, zeros_like,
+    abs,
+    arange,
+    argmax,
+    array,
+    clip,
+    dot,
+    exp,
+    log,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    ones,
+    ones_like,
+    random,
+    sqrt,
+    sum,
+    tanh,
+    transpose,
+    zeros,
+    zeros_like,
 )
-from .npx import load, relu, save, sigmoid, softmax, log_softmax  # noqa: F401
+from .npx import load, log_softmax, relu, save, sigmoid, softmax  # noqa: F401
 
 
 def concat(*data, dim=1):

@@ -3,6 +3,7 @@
 Outside autograd.record() an op costs the backend call plus a thin wrapper; inside,
 apply() also leaves a tape Node. Shown in chapter05/01_layers_and_blocks.ipynb.
 """
+
 import operator
 
 import numpy as onp
@@ -32,15 +33,19 @@ def _check_devices(op, args):
         names = " and ".join(sorted(map(str, found)))
         raise DeviceError(
             f"{op.name}: inputs live on different devices ({names}). Move them to one "
-            "device first, e.g. x.as_in_ctx(y.device) or x.copyto(npx.cpu()).")
+            "device first, e.g. x.as_in_ctx(y.device) or x.copyto(npx.cpu())."
+        )
 
 
 def _broadcast_error(op, raws, exc):
-    shapes = " and ".join(str(getattr(r, "shape", "scalar")) for r in raws
-                          if hasattr(r, "shape"))
-    return ShapeError(f"{op.name}: inputs of shapes {shapes} do not fit together "
-                      f"({exc}). Broadcasting matches shapes from the last axis; "
-                      "reshape one input or check which arrays you combine.")
+    shapes = " and ".join(
+        str(getattr(r, "shape", "scalar")) for r in raws if hasattr(r, "shape")
+    )
+    return ShapeError(
+        f"{op.name}: inputs of shapes {shapes} do not fit together "
+        f"({exc}). Broadcasting matches shapes from the last axis; "
+        "reshape one input or check which arrays you combine."
+    )
 
 
 def apply(op, *args, **kw):
@@ -96,12 +101,18 @@ def _binary(name, swap=False):
                         pa = _parent(self)
                         pb = _parent(other) if type(other) is ndarray else None
                         if pa is not None or pb is not None:
-                            out._node = Node(op, _NO_KW, (o, d) if swap else (d, o),
-                                             out._data, (pb, pa) if swap else (pa, pb))
+                            out._node = Node(
+                                op,
+                                _NO_KW,
+                                (o, d) if swap else (d, o),
+                                out._data,
+                                (pb, pa) if swap else (pa, pb),
+                            )
                     return out
         if not isinstance(other, (ndarray, _ND) + _SCALARS):
             other = array_like(other, self)
         return apply(op, other, self) if swap else apply(op, self, other)
+
     return method
 
 
@@ -113,6 +124,7 @@ def _inplace(name, fwd):
             _check_devices(OPS[name], (self, other))
         self._data = fwd(self._data, o)  # NumPy's in-place operator: same buffer
         return self
+
     return method
 
 
@@ -141,7 +153,7 @@ class ndarray:
     __slots__ = ("_data", "_node", "_grad", "_req", "__weakref__")
     __array_priority__ = 1000
 
-    # ---- what it is ---------------------------------------------------------------
+    # ---- what it is ------------------------------------------------------------------
     shape = property(lambda self: self._data.shape)
     dtype = property(lambda self: self._data.dtype)
     size = property(lambda self: self._data.size)
@@ -175,7 +187,7 @@ class ndarray:
 
     __hash__ = object.__hash__
 
-    # ---- leaving d2lmini ----------------------------------------------------------
+    # ---- leaving d2lmini -------------------------------------------------------------
     def asnumpy(self):
         """A NumPy copy of the values (waits for the device)."""
         d = self._data
@@ -189,16 +201,27 @@ class ndarray:
         # NumPy ufuncs on our arrays: our op when we have one, else plain NumPy.
         op = OPS.get({"divide": "true_divide"}.get(ufunc.__name__, ufunc.__name__))
         if method == "__call__" and op is not None and not kwargs:
-            return apply(op, *[x if isinstance(x, ndarray) else array_like(x, self)
-                               if isinstance(x, (_ND, list)) else x for x in inputs])
+            return apply(
+                op,
+                *[
+                    x
+                    if isinstance(x, ndarray)
+                    else array_like(x, self)
+                    if isinstance(x, (_ND, list))
+                    else x
+                    for x in inputs
+                ],
+            )
         plain = [x.asnumpy() if isinstance(x, ndarray) else x for x in inputs]
         return getattr(ufunc, method)(*plain, **kwargs)
 
     def item(self):
         """The single value as a Python number (needs size 1)."""
         if self.size != 1:
-            raise ValueError(f"item() needs an array with one element, got shape "
-                             f"{self.shape}; index it first, e.g. x[0].item()")
+            raise ValueError(
+                f"item() needs an array with one element, got shape "
+                f"{self.shape}; index it first, e.g. x[0].item()"
+            )
         return self._data.item()
 
     asscalar = item  # MXNet 1.x spelling
@@ -210,17 +233,21 @@ class ndarray:
         if self.size != 1:
             raise ValueError(
                 f"the truth value of an array of shape {self.shape} is ambiguous; "
-                "use (x > 0).all(), .any() or compare a single element")
+                "use (x > 0).all(), .any() or compare a single element"
+            )
         return bool(self._data)
 
-    __float__ = lambda self: float(self.item())
-    __int__ = lambda self: int(self.item())
-    __index__ = lambda self: operator.index(self.item())
+    def __float__(self):
+        return float(self.item())
+    def __int__(self):
+        return int(self.item())
+    def __index__(self):
+        return operator.index(self.item())
 
     def wait_to_read(self):
         return self
 
-    # ---- devices ------------------------------------------------------------------
+    # ---- devices ---------------------------------------------------------------------
     def copyto(self, other):
         """Copy to a device (new array) or into another ndarray's storage."""
         if isinstance(other, ndarray):
@@ -236,16 +263,20 @@ class ndarray:
 
     as_in_context = to_device = as_in_ctx
 
-    # ---- autograd -----------------------------------------------------------------
+    # ---- autograd --------------------------------------------------------------------
     def attach_grad(self, grad_req="write"):
         """Make this array a leaf that receives gradients in `.grad`."""
         if grad_req not in ("write", "add", "null"):
-            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got "
-                             f"{grad_req!r}")
+            raise ValueError(
+                f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}"
+            )
         self._node = None  # a leaf: history before this point is cut
         self._req = grad_req
-        self._grad = None if grad_req == "null" else _wrap(
-            _dev.xp_of(self._data).zeros_like(self._data))
+        self._grad = (
+            None
+            if grad_req == "null"
+            else _wrap(_dev.xp_of(self._data).zeros_like(self._data))
+        )
 
     def backward(self, out_grad=None, retain_graph=False, train_mode=True):
         """Gradients of this array with respect to every leaf it depends on."""
@@ -262,9 +293,11 @@ class ndarray:
             raise AutogradError(
                 f"{what} on an array that is part of the recorded graph inside "
                 "autograd.record(): backward() needs its old value. Write "
-                "x = x + y instead of x += y (or x[:] = ...), or do it outside record().")
+                "x = x + y instead of x += y (or x[:] = ...), or do it outside "
+                "record()."
+            )
 
-    # ---- writes -------------------------------------------------------------------
+    # ---- writes ----------------------------------------------------------------------
     def __setitem__(self, key, value):
         self._before_write("item assignment x[...] = ...")
         if type(value) is ndarray:
@@ -277,7 +310,7 @@ class ndarray:
     __imul__ = _inplace("multiply", operator.imul)
     __itruediv__ = _inplace("true_divide", operator.itruediv)
 
-    # ---- reading and arithmetic ---------------------------------------------------
+    # ---- reading and arithmetic ------------------------------------------------------
     def __getitem__(self, key):
         if STATE.plain and type(self._data) is _ND:
             return _wrap(self._data[_raw_key(key)])
@@ -294,8 +327,10 @@ class ndarray:
     __eq__, __ne__ = _binary("equal"), _binary("not_equal")
     __lt__, __le__ = _binary("less"), _binary("less_equal")
     __gt__, __ge__ = _binary("greater"), _binary("greater_equal")
-    __neg__ = lambda self: apply(OPS["negative"], self)
-    __abs__ = lambda self: apply(OPS["abs"], self)
+    def __neg__(self):
+        return apply(OPS["negative"], self)
+    def __abs__(self):
+        return apply(OPS["abs"], self)
 
     def reshape(self, *shape, **kwargs):
         shape = kwargs.get("newshape", kwargs.get("shape", shape))
@@ -350,6 +385,7 @@ def _reduction(name):
 
     def method(self, axis=None, keepdims=False):
         return apply(op, self, axis=axis, keepdims=keepdims)
+
     method.__name__ = name
     return method
 

@@ -2,6 +2,7 @@
 
 Activation functions, devices, and saving/loading arrays. Shown across chapter05.
 """
+
 from . import device as _dev
 from .device import cpu, current_device, gpu, num_gpus  # noqa: F401
 from .ndarray import _wrap, apply, ndarray
@@ -36,11 +37,11 @@ def batch_flatten(x):
     return x.reshape(x.shape[0], -1)
 
 
-def fully_connected(x, weight, bias=None, num_hidden=None, no_bias=False,
-                    flatten=True):
+def fully_connected(x, weight, bias=None, num_hidden=None, no_bias=False, flatten=True):
     """x @ weight.T + bias, with weight of shape (units, in_units) as in Dense."""
-    return apply(OPS["fully_connected"], x, weight, None if no_bias else bias,
-                 flatten=flatten)
+    return apply(
+        OPS["fully_connected"], x, weight, None if no_bias else bias, flatten=flatten
+    )
 
 
 def set_np(shape=True, array=True, dtype=False):
@@ -73,12 +74,16 @@ def save(file, arr):
     elif isinstance(arr, dict):
         kind, arrays = "dict", dict(arr)
     else:
-        raise TypeError(f"npx.save: expected an ndarray, a list or a dict of ndarrays, "
-                        f"got {type(arr).__name__}")
+        raise TypeError(
+            f"npx.save: expected an ndarray, a list or a dict of ndarrays, "
+            f"got {type(arr).__name__}"
+        )
     for name, a in arrays.items():
         if not isinstance(a, ndarray):
-            raise TypeError(f"npx.save: entry {name!r} is a {type(a).__name__}, "
-                            "expected an ndarray (wrap values with np.array first)")
+            raise TypeError(
+                f"npx.save: entry {name!r} is a {type(a).__name__}, "
+                "expected an ndarray (wrap values with np.array first)"
+            )
     save_arrays(file, {k: a.asnumpy() for k, a in arrays.items()}, kind)
 
 

@@ -5,6 +5,7 @@ array. Its VJP takes the incoming cotangent `g`, the output `out`, the same inpu
 keywords, and returns one cotangent per input (None where none flows). The eager path
 (ndarray.apply) and, later, the tracer and compiled plans all use these entries.
 """
+
 import operator
 
 import numpy as onp
@@ -54,7 +55,8 @@ def unbroadcast(g, shape):
         return g
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
-        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1)
+        i + lead for i, s in enumerate(shape) if s == 1 and g.shape[i + lead] != 1
+    )
     return g.sum(axis=axes).reshape(shape)
 
 
@@ -66,19 +68,27 @@ def _ub(g, x):
 
 def _float_result(out, a, b=None):
     # Like MXNet: dividing or averaging integers gives float32, not float64.
-    if out.dtype == onp.float64 and getattr(a, "dtype", None) != onp.float64 and \
-            getattr(b, "dtype", None) != onp.float64:
+    if (
+        out.dtype == onp.float64
+        and getattr(a, "dtype", None) != onp.float64
+        and getattr(b, "dtype", None) != onp.float64
+    ):
         return out.astype(onp.float32)
     return out
 
 
-# ---- elementwise binary ------------------------------------------------------
+# ---- elementwise binary ----------------------------------------------------------
 defop("add", operator.add, lambda g, out, a, b: (_ub(g, a), _ub(g, b)), True)
 defop("subtract", operator.sub, lambda g, out, a, b: (_ub(g, a), _ub(-g, b)), True)
-defop("multiply", operator.mul,
-      lambda g, out, a, b: (_ub(g * b, a), _ub(g * a, b)), True)
-defop("true_divide", lambda a, b: _float_result(operator.truediv(a, b), a, b),
-      lambda g, out, a, b: (_ub(g / b, a), _ub(-g * out / b, b)), True)
+defop(
+    "multiply", operator.mul, lambda g, out, a, b: (_ub(g * b, a), _ub(g * a, b)), True
+)
+defop(
+    "true_divide",
+    lambda a, b: _float_result(operator.truediv(a, b), a, b),
+    lambda g, out, a, b: (_ub(g / b, a), _ub(-g * out / b, b)),
+    True,
+)
 
 
 def _power_vjp(g, out, a, b):
@@ -88,28 +98,44 @@ def _power_vjp(g, out, a, b):
     if hasattr(b, "shape"):
         safe = xp.where(a > 0, a, 1)
         gb = g * out * xp.log(safe) * (a > 0)
-    return _ub(ga, a) if ga is not None else None, _ub(gb, b) if gb is not None else None
+    return _ub(ga, a) if ga is not None else None, _ub(
+        gb, b
+    ) if gb is not None else None
 
 
 defop("power", operator.pow, _power_vjp, True)
 
 
 def _choose_vjp(g, out, a, b):
-    pick_a = (a == out)  # ties go to the first argument
+    pick_a = a == out  # ties go to the first argument
     return _ub(g * pick_a, a), _ub(g * ~pick_a, b)
 
 
-defop("maximum", lambda a, b: xp_of(a if hasattr(a, "shape") else b).maximum(a, b),
-      _choose_vjp, True)
-defop("minimum", lambda a, b: xp_of(a if hasattr(a, "shape") else b).minimum(a, b),
-      _choose_vjp, True)
-for _name, _fn in [("equal", operator.eq), ("not_equal", operator.ne),
-                   ("less", operator.lt), ("less_equal", operator.le),
-                   ("greater", operator.gt), ("greater_equal", operator.ge),
-                   ("floor_divide", operator.floordiv), ("mod", operator.mod)]:
+defop(
+    "maximum",
+    lambda a, b: xp_of(a if hasattr(a, "shape") else b).maximum(a, b),
+    _choose_vjp,
+    True,
+)
+defop(
+    "minimum",
+    lambda a, b: xp_of(a if hasattr(a, "shape") else b).minimum(a, b),
+    _choose_vjp,
+    True,
+)
+for _name, _fn in [
+    ("equal", operator.eq),
+    ("not_equal", operator.ne),
+    ("less", operator.lt),
+    ("less_equal", operator.le),
+    ("greater", operator.gt),
+    ("greater_equal", operator.ge),
+    ("floor_divide", operator.floordiv),
+    ("mod", operator.mod),
+]:
     defop(_name, _fn, None, True)
 
-# ---- elementwise unary -------------------------------------------------------
+# ---- elementwise unary -----------------------------------------------------------
 defop("negative", operator.neg, lambda g, out, x: (-g,), True)
 defop("abs", lambda x: xp_of(x).abs(x), lambda g, out, x: (g * xp_of(x).sign(x),), True)
 defop("sqrt", lambda x: xp_of(x).sqrt(x), lambda g, out, x: (g * 0.5 / out,), True)
@@ -118,11 +144,19 @@ defop("exp", lambda x: xp_of(x).exp(x), lambda g, out, x: (g * out,), True)
 defop("log", lambda x: xp_of(x).log(x), lambda g, out, x: (g / x,), True)
 defop("sin", lambda x: xp_of(x).sin(x), lambda g, out, x: (g * xp_of(x).cos(x),), True)
 defop("cos", lambda x: xp_of(x).cos(x), lambda g, out, x: (-g * xp_of(x).sin(x),), True)
-defop("tanh", lambda x: xp_of(x).tanh(x), lambda g, out, x: (g * (1 - out * out),), True)
-defop("relu", lambda x: xp_of(x).maximum(x, 0), lambda g, out, x: (g * (out > 0),), True)
+defop(
+    "tanh", lambda x: xp_of(x).tanh(x), lambda g, out, x: (g * (1 - out * out),), True
+)
+defop(
+    "relu", lambda x: xp_of(x).maximum(x, 0), lambda g, out, x: (g * (out > 0),), True
+)
 # 0.5 * (tanh(x/2) + 1) equals the logistic function and never overflows.
-defop("sigmoid", lambda x: 0.5 * (xp_of(x).tanh(0.5 * x) + 1),
-      lambda g, out, x: (g * out * (1 - out),), True)
+defop(
+    "sigmoid",
+    lambda x: 0.5 * (xp_of(x).tanh(0.5 * x) + 1),
+    lambda g, out, x: (g * out * (1 - out),),
+    True,
+)
 
 
 def _clip_vjp(g, out, x, a_min=None, a_max=None):
@@ -134,13 +168,23 @@ def _clip_vjp(g, out, x, a_min=None, a_max=None):
     return (g * keep,)
 
 
-defop("clip", lambda x, a_min=None, a_max=None: xp_of(x).clip(x, a_min, a_max),
-      _clip_vjp, True)
-defop("astype", lambda x, dtype: x.astype(dtype),
-      lambda g, out, x, dtype: (g.astype(x.dtype),))
+defop(
+    "clip",
+    lambda x, a_min=None, a_max=None: xp_of(x).clip(x, a_min, a_max),
+    _clip_vjp,
+    True,
+)
+defop(
+    "astype",
+    lambda x, dtype: x.astype(dtype),
+    lambda g, out, x, dtype: (g.astype(x.dtype),),
+)
 defop("copy", lambda x: x.copy(), lambda g, out, x: (g,))
-defop("where", lambda c, a, b: xp_of(c).where(c, a, b),
-      lambda g, out, c, a, b: (None, _ub(g * c, a), _ub(g * ~c, b)))
+defop(
+    "where",
+    lambda c, a, b: xp_of(c).where(c, a, b),
+    lambda g, out, c, a, b: (None, _ub(g * c, a), _ub(g * ~c, b)),
+)
 
 
 def _dropout_mask(x, p):
@@ -152,7 +196,7 @@ def _dropout_mask(x, p):
 defop("dropout_mask", _dropout_mask)  # random, no gradient: multiplied in by Dropout
 
 
-# ---- reductions --------------------------------------------------------------
+# ---- reductions ------------------------------------------------------------------
 def _axes(axis, ndim):
     if axis is None:
         return tuple(range(ndim))
@@ -164,7 +208,9 @@ def _expand(g, x, axis, keepdims):
     """Give a reduced cotangent back its reduced axes so that it broadcasts to x."""
     if keepdims or x.ndim == 0:
         return g
-    return g.reshape([1 if i in _axes(axis, x.ndim) else s for i, s in enumerate(x.shape)])
+    return g.reshape(
+        [1 if i in _axes(axis, x.ndim) else s for i, s in enumerate(x.shape)]
+    )
 
 
 def _sum_vjp(g, out, x, axis=None, keepdims=False):
@@ -195,8 +241,10 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         return xp.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
     if ord == 1:
         return xp.abs(x).sum(axis=axis, keepdims=keepdims)
-    raise ValueError(f"np.linalg.norm: ord={ord!r} is not supported; use None "
-                     "(Euclidean/Frobenius), 2 or 1")
+    raise ValueError(
+        f"np.linalg.norm: ord={ord!r} is not supported; use None "
+        "(Euclidean/Frobenius), 2 or 1"
+    )
 
 
 def _norm_vjp(g, out, x, ord=None, axis=None, keepdims=False):
@@ -211,15 +259,27 @@ def _mean(x, axis=None, keepdims=False):
     return _float_result(xp_of(x).mean(x, axis=axis, keepdims=keepdims), x)
 
 
-defop("sum", lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
-      _sum_vjp)
+defop(
+    "sum",
+    lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
+    _sum_vjp,
+)
 defop("mean", _mean, _mean_vjp)
-defop("max", lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
-      _extreme_vjp)
-defop("min", lambda x, axis=None, keepdims=False: x.min(axis=axis, keepdims=keepdims),
-      _extreme_vjp)
-defop("prod", lambda x, axis=None, keepdims=False: x.prod(axis=axis, keepdims=keepdims),
-      _prod_vjp)
+defop(
+    "max",
+    lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
+    _extreme_vjp,
+)
+defop(
+    "min",
+    lambda x, axis=None, keepdims=False: x.min(axis=axis, keepdims=keepdims),
+    _extreme_vjp,
+)
+defop(
+    "prod",
+    lambda x, axis=None, keepdims=False: x.prod(axis=axis, keepdims=keepdims),
+    _prod_vjp,
+)
 defop("argmax", lambda x, axis=None: x.argmax(axis=axis))
 defop("argmin", lambda x, axis=None: x.argmin(axis=axis))
 defop("norm", _norm, _norm_vjp)

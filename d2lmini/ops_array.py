@@ -2,13 +2,14 @@
 
 Same rules as ops.py (which owns the registry): forward on raw arrays, VJP beside it.
 """
+
 import numpy as onp
 
 from .device import xp_of
 from .ops import defop, unbroadcast
 
 
-# ---- products ----------------------------------------------------------------
+# ---- products --------------------------------------------------------------------
 def _matmul_vjp(g, out, a, b, needs=(True, True)):
     xp = xp_of(g)
     if a.ndim == 1 and b.ndim == 1:
@@ -31,7 +32,8 @@ def _dot_vjp(g, out, a, b, needs=(True, True)):
     if b.ndim > 2:
         raise NotImplementedError(
             "np.dot gradient for a second argument with more than 2 dimensions is "
-            "not supported; use np.matmul, whose batching rules are clearer")
+            "not supported; use np.matmul, whose batching rules are clearer"
+        )
     return _matmul_vjp(g, out, a, b, needs)
 
 
@@ -59,7 +61,7 @@ def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, needs=(True,) * 3):
 defop("fully_connected", _fully_connected, _fully_connected_vjp, masked=True)
 
 
-# ---- softmax family ----------------------------------------------------------
+# ---- softmax family --------------------------------------------------------------
 def _softmax(x, axis=-1):
     e = xp_of(x).exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
@@ -70,11 +72,18 @@ def _log_softmax(x, axis=-1):
     return shifted - xp_of(x).log(xp_of(x).exp(shifted).sum(axis=axis, keepdims=True))
 
 
-defop("softmax", _softmax,
-      lambda g, out, x, axis=-1: (out * (g - (g * out).sum(axis=axis, keepdims=True)),))
-defop("log_softmax", _log_softmax,
-      lambda g, out, x, axis=-1: (
-          g - xp_of(out).exp(out) * g.sum(axis=axis, keepdims=True),))
+defop(
+    "softmax",
+    _softmax,
+    lambda g, out, x, axis=-1: (out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+)
+defop(
+    "log_softmax",
+    _log_softmax,
+    lambda g, out, x, axis=-1: (
+        g - xp_of(out).exp(out) * g.sum(axis=axis, keepdims=True),
+    ),
+)
 
 
 def _pick_index(x, index, axis):
@@ -97,7 +106,7 @@ def _pick_vjp(g, out, x, index, axis=-1, keepdims=False):
 defop("pick", _pick, _pick_vjp)
 
 
-# ---- shapes --------------------------------------------------------------------
+# ---- shapes ----------------------------------------------------------------------
 def _back_to_shape(g, out, x, **kw):
     return (g.reshape(x.shape),)
 
@@ -105,8 +114,11 @@ def _back_to_shape(g, out, x, **kw):
 defop("reshape", lambda x, newshape: x.reshape(newshape), _back_to_shape)
 defop("expand_dims", lambda x, axis: xp_of(x).expand_dims(x, axis), _back_to_shape)
 defop("squeeze", lambda x, axis=None: x.squeeze(axis), _back_to_shape)
-defop("broadcast_to", lambda x, shape: xp_of(x).broadcast_to(x, shape),
-      lambda g, out, x, shape: (unbroadcast(g, x.shape),))
+defop(
+    "broadcast_to",
+    lambda x, shape: xp_of(x).broadcast_to(x, shape),
+    lambda g, out, x, shape: (unbroadcast(g, x.shape),),
+)
 
 
 def _transpose_vjp(g, out, x, axes=None):
@@ -127,12 +139,15 @@ def _stack_vjp(g, out, *xs, axis=0):
     return tuple(xp_of(g).moveaxis(g, axis, 0))
 
 
-defop("concatenate", lambda *xs, axis=0: xp_of(xs[0]).concatenate(xs, axis=axis),
-      _concatenate_vjp)
+defop(
+    "concatenate",
+    lambda *xs, axis=0: xp_of(xs[0]).concatenate(xs, axis=axis),
+    _concatenate_vjp,
+)
 defop("stack", lambda *xs, axis=0: xp_of(xs[0]).stack(xs, axis=axis), _stack_vjp)
 
 
-# ---- indexing ------------------------------------------------------------------
+# ---- indexing --------------------------------------------------------------------
 def _is_advanced(key):
     parts = key if isinstance(key, tuple) else (key,)
     return any(hasattr(k, "shape") or isinstance(k, list) for k in parts)

@@ -4,6 +4,7 @@ Loading a file from a stranger never runs code: every read uses allow_pickle=Fal
 A save goes to a temporary file beside the target and is renamed over it only when
 complete. Shown in chapter05/06_file_io.ipynb.
 """
+
 import json
 import os
 
@@ -25,12 +26,16 @@ def save_arrays(path, arrays, kind):
     entries = [(_META, onp.array(json.dumps({"kind": kind, "version": _VERSION})))]
     for name, value in arrays.items():
         if not isinstance(name, str) or not name or name == _META:
-            raise ValueError(f"cannot save an array under the name {name!r}: names "
-                             "must be non-empty strings")
+            raise ValueError(
+                f"cannot save an array under the name {name!r}: names "
+                "must be non-empty strings"
+            )
         value = onp.asarray(value)
         if value.dtype.hasobject:
-            raise TypeError(f"cannot save {name!r}: it holds Python objects, which "
-                            "would need pickle; save numeric arrays only")
+            raise TypeError(
+                f"cannot save {name!r}: it holds Python objects, which "
+                "would need pickle; save numeric arrays only"
+            )
         entries.append((name, value))
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".d2lmini-", suffix=".tmp")
     try:
@@ -54,8 +59,9 @@ def load_arrays(path):
 
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"no such file: {path!r} (working directory "
-                                f"{os.getcwd()!r})")
+        raise FileNotFoundError(
+            f"no such file: {path!r} (working directory {os.getcwd()!r})"
+        )
     try:
         with onp.load(path, allow_pickle=False) as archive:
             arrays = {name: archive[name] for name in archive.files}
@@ -63,12 +69,14 @@ def load_arrays(path):
         return "list", {"0": onp.load(path, allow_pickle=False)}
     except ValueError as exc:
         pickled = "Object arrays" in str(exc) or (
-            "pickle" in str(exc) and _starts_like_pickle(path))
+            "pickle" in str(exc) and _starts_like_pickle(path)
+        )
         if pickled:
             raise FileFormatError(
                 f"{path!r} holds pickled Python objects. d2lmini refuses to unpickle "
                 "(it could run code from the file). Save arrays with npx.save or "
-                "net.save_parameters instead.") from None
+                "net.save_parameters instead."
+            ) from None
         raise _not_ours(path, exc) from None
     except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
         raise _not_ours(path, exc) from None
@@ -87,4 +95,5 @@ def _not_ours(path, exc):
     return FileFormatError(
         f"{path!r} is not a complete d2lmini file (.npz written by npx.save or "
         f"save_parameters): {type(exc).__name__}: {exc}. It may be truncated or "
-        "in another format; save it again.")
+        "in another format; save it again."
+    )

@@ -1,4 +1,5 @@
 """Helpers from the book: pick a GPU when there is one, else the CPU."""
+
 from .device import cpu, gpu, num_gpus
 
 

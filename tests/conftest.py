@@ -1,4 +1,5 @@
 """Shared fixtures: every test starts from the same random state."""
+
 import pytest
 
 from d2lmini import np

@@ -1,4 +1,5 @@
 """The tape: recording scopes, grad_req semantics, tied uses, and misuse errors."""
+
 import numpy as onp
 import pytest
 

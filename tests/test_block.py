@@ -1,4 +1,5 @@
 """Blocks and parameters: registration, names, lazy init, sharing, hooks, errors."""
+
 import warnings
 
 import numpy as onp
@@ -28,9 +29,19 @@ class Two(nn.Block):
 
 def test_structural_names_are_stable_across_instances():
     names = [list(Two().collect_params()) for _ in range(2)]
-    assert names[0] == names[1] == [
-        "scale", "hidden.weight", "hidden.bias", "body.0.weight", "body.0.bias",
-        "body.1.weight", "body.1.bias"]
+    assert (
+        names[0]
+        == names[1]
+        == [
+            "scale",
+            "hidden.weight",
+            "hidden.bias",
+            "body.0.weight",
+            "body.0.bias",
+            "body.1.weight",
+            "body.1.bias",
+        ]
+    )
 
 
 def test_collect_params_regex_and_legacy_names():
@@ -158,10 +169,11 @@ def test_tied_dense_shares_objects_and_sums_gradients():
     w = net[0].weight.data().asnumpy()
     xs = x.asnumpy()
     h = xs @ w.T
-    g_second = onp.ones((2, 3)).T @ h          # gradient through the second use
-    g_first = (onp.ones((2, 3)) @ w).T @ xs     # through the first use
-    onp.testing.assert_allclose(net[0].weight.grad().asnumpy(), g_first + g_second,
-                                rtol=1e-5)
+    g_second = onp.ones((2, 3)).T @ h  # gradient through the second use
+    g_first = (onp.ones((2, 3)) @ w).T @ xs  # through the first use
+    onp.testing.assert_allclose(
+        net[0].weight.grad().asnumpy(), g_first + g_second, rtol=1e-5
+    )
 
 
 def test_params_sharing_checks_shapes():
@@ -176,8 +188,9 @@ def test_share_parameters_by_structural_name():
     a(np.ones((1, 5)))
     b.share_parameters(a.collect_params())
     assert b[0].weight is a[0].weight and b[1].bias is a[1].bias
-    onp.testing.assert_array_equal(b(np.ones((1, 5))).asnumpy(),
-                                   a(np.ones((1, 5))).asnumpy())
+    onp.testing.assert_array_equal(
+        b(np.ones((1, 5))).asnumpy(), a(np.ones((1, 5))).asnumpy()
+    )
 
 
 def test_params_get_and_get_constant():
@@ -213,8 +226,7 @@ def test_hooks_run_and_detach():
     net.initialize()
     seen = []
     pre = net[0].register_forward_pre_hook(lambda blk, args: seen.append("pre"))
-    post = net[0].register_forward_hook(
-        lambda blk, args, out: seen.append(out.shape))
+    post = net[0].register_forward_hook(lambda blk, args, out: seen.append(out.shape))
     net(np.ones((2, 5)))
     assert seen == ["pre", (2, 8)]
     pre.detach()
@@ -236,9 +248,11 @@ def test_repr_shows_the_tree():
     assert repr(net) == (
         "Two(\n  (hidden): Dense(6 -> 4, Activation(relu))\n  (body): Sequential(\n"
         "    (0): Dense(4 -> 8, Activation(relu))\n    (1): Dense(8 -> 3, linear)\n"
-        "  )\n)")
-    assert "Parameter body.0.weight (shape=(8, 4), dtype=float32)" == \
-        repr(net.body[0].weight)
+        "  )\n)"
+    )
+    assert "Parameter body.0.weight (shape=(8, 4), dtype=float32)" == repr(
+        net.body[0].weight
+    )
 
 
 def test_parameter_dict_prints_a_table():
@@ -333,8 +347,9 @@ def test_dropout_only_in_training():
 def test_flatten_and_lambdas():
     x = np.arange(24).reshape(2, 3, 4)
     assert nn.Flatten()(x).shape == (2, 12)
-    onp.testing.assert_allclose(nn.Lambda("tanh")(x).asnumpy(), onp.tanh(x.asnumpy()),
-                                rtol=1e-6)
+    onp.testing.assert_allclose(
+        nn.Lambda("tanh")(x).asnumpy(), onp.tanh(x.asnumpy()), rtol=1e-6
+    )
     doubled = nn.HybridLambda(lambda F, v: F.np.maximum(v, 5))(x)
     assert doubled.asnumpy().min() == 5
     with pytest.raises(ValueError, match="no function named"):

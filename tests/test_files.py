@@ -1,4 +1,5 @@
 """Files: npx.save/load, parameter files, atomic writes, no pickle, clear mismatches."""
+
 import os
 import pickle
 import zipfile
@@ -92,7 +93,9 @@ def test_allow_missing_and_ignore_extra():
     net.save_parameters("mlp.params")
     small = nn.Sequential()
     small.add(nn.Dense(4, activation="relu"))
-    with pytest.raises(d2lmini.ParameterLoadError, match="not in the network: 1.weight"):
+    with pytest.raises(
+        d2lmini.ParameterLoadError, match="network: 1.weight"
+    ):
         small.load_parameters("mlp.params")
     small.load_parameters("mlp.params", ignore_extra=True)
     assert (small[0].weight.data() == net[0].weight.data()).all()

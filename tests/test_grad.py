@@ -97,6 +97,7 @@ row("multiply", lambda a, b: a * b, lambda a, b: a * b, (S3, S23), note="bias-le
 row("multiply", np.multiply, onp.multiply, (S21, S13), note="outer")
 row("multiply", lambda x: 3 * x, lambda x: 3 * x, (S23,), note="scalar-left")
 row("multiply", lambda x: x * -0.5, lambda x: x * -0.5, (S23,), note="scalar-right")
+row("multiply", lambda a, b: a * b, lambda a, b: a * b, ((), ()), note="0d")
 row("multiply", lambda x: W_LEFT * x, lambda x: W_LEFT * x, (S23,), note="numpy-left")
 row("true_divide", lambda a, b: a / b, lambda a, b: a / b, (S23, S23),
     ("real", "nonzero"))
@@ -445,8 +446,9 @@ def test_astype_to_float32_gives_gradient_in_input_dtype():
 
 
 def test_input_used_twice_gets_the_sum():
+    # sum(x * x) + 2 * (x0 + x0): x0 appears three times, x1 once.
     (g,) = _grad_of(lambda x: (x * x + x[[0, 0]].sum()).sum(), [1.0, 2.0])
-    onp.testing.assert_allclose(g, [2.0 + 2.0, 4.0])
+    onp.testing.assert_allclose(g, [2.0 * 1.0 + 4.0, 2.0 * 2.0])
 
 
 # ---- check_gradient itself ----------------------------------------------------------------

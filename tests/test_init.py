@@ -1,4 +1,5 @@
 """Initializers: built-in distributions, the custom subclass, and who wins."""
+
 import numpy as onp
 import pytest
 
@@ -27,19 +28,24 @@ def test_normal_sigma():
 
 
 def test_constant_zero_one():
-    for initializer, value in [(init.Constant(1), 1), (init.Zero(), 0), (init.One(), 1)]:
+    for initializer, value in [
+        (init.Constant(1), 1),
+        (init.Zero(), 0),
+        (init.One(), 1),
+    ]:
         blk = layer()
         blk.initialize(initializer)
         assert onp.all(blk.weight.data().asnumpy() == value)
         assert onp.all(blk.bias.data().asnumpy() == 0)  # bias_initializer='zeros'
 
 
-@pytest.mark.parametrize("rnd_type,factor_type,fan", [
-    ("uniform", "avg", 250), ("uniform", "in", 300), ("gaussian", "out", 200)])
+@pytest.mark.parametrize(
+    "rnd_type,factor_type,fan",
+    [("uniform", "avg", 250), ("uniform", "in", 300), ("gaussian", "out", 200)],
+)
 def test_xavier_scale(rnd_type, factor_type, fan):
     blk = layer()
-    blk.initialize(init.Xavier(rnd_type=rnd_type, factor_type=factor_type,
-                               magnitude=3))
+    blk.initialize(init.Xavier(rnd_type=rnd_type, factor_type=factor_type, magnitude=3))
     w = blk.weight.data().asnumpy()
     scale = onp.sqrt(3 / fan)
     if rnd_type == "uniform":
@@ -77,8 +83,9 @@ def test_custom_initializer_called_once_per_weight():
 
 
 def test_own_initializer_wins_over_global():
-    blk = nn.Dense(3, in_units=2, weight_initializer=init.Constant(7),
-                   bias_initializer="ones")
+    blk = nn.Dense(
+        3, in_units=2, weight_initializer=init.Constant(7), bias_initializer="ones"
+    )
     blk.initialize(init.Normal())
     assert onp.all(blk.weight.data().asnumpy() == 7)
     assert onp.all(blk.bias.data().asnumpy() == 1)

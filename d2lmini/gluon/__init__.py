@@ -1,4 +1,5 @@
 """gluon: Blocks, Parameters, layers (nn), losses, Trainer and data loading."""
+
 from ..errors import DeferredInitializationError  # noqa: F401
 from . import data, loss, nn  # noqa: F401
 from .block import Block  # noqa: F401

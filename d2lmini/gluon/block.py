@@ -4,22 +4,31 @@ Children and parameters are registered by assignment in __init__; their structur
 names ('hidden.weight', '0.bias') key collect_params() and parameter files.
 Shown in chapter05/01_layers_and_blocks.ipynb.
 """
+
 import re
 import warnings
 from collections import defaultdict
 
 from ..errors import BlockInitError
 from . import blockio
-from .parameter import Constant, Parameter
 from .paramdict import ParameterDict
+from .parameter import Constant, Parameter
 
 _LEGACY_COUNT = defaultdict(int)
-_INTERNALS = {"_children", "_reg_params", "_hooks", "_pending_init", "_parent",
-              "_legacy_name", "_shared", "_plain_list"}
+_INTERNALS = {
+    "_children",
+    "_reg_params",
+    "_hooks",
+    "_pending_init",
+    "_parent",
+    "_legacy_name",
+    "_shared",
+    "_plain_list",
+}
 
 
 class _Children(dict):
-    """Ordered child blocks; assigning an item registers the block (MXNet `_children`)."""
+    """Ordered child blocks; assigning an item registers it (MXNet `_children`)."""
 
     def __init__(self, owner):
         super().__init__()
@@ -67,9 +76,11 @@ class Block:
             raise BlockInitError(
                 f"{type(self).__name__}.__init__ did not call super().__init__(), so "
                 "this block cannot register children or parameters. Add "
-                "`super().__init__()` as the first line of __init__.")
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute "
-                             f"'{name}'")
+                "`super().__init__()` as the first line of __init__."
+            )
+        raise AttributeError(
+            f"'{type(self).__name__}' object has no attribute '{name}'"
+        )
 
     def __setattr__(self, name, value):
         if isinstance(value, Block):
@@ -88,11 +99,13 @@ class Block:
                 self._reg_params.pop(name, None)
         object.__setattr__(self, name, value)
 
-    # ---- registration -------------------------------------------------------------
+    # ---- registration ----------------------------------------------------------------
     def register_child(self, block, name=None):
         """Register `block` as a child under `name` (default: its position)."""
         if not isinstance(block, Block):
-            raise TypeError(f"register_child expects a Block, got {type(block).__name__}")
+            raise TypeError(
+                f"register_child expects a Block, got {type(block).__name__}"
+            )
         if name is None or name == block._legacy_name:
             name = str(len(self._children))  # structural, the same on every run
         if block._parent is None:
@@ -117,7 +130,7 @@ class Block:
         return " " + _plain_list_message(*self._plain_list)
 
     def _structure_changed(self):
-        """Called when children or parameters change (hybridized blocks clear caches)."""
+        """Called when children or parameters change (hybrid blocks clear caches)."""
 
     @property
     def params(self):
@@ -132,10 +145,10 @@ class Block:
     prefix = property(lambda self: self._legacy_name + "_")
 
     def name_scope(self):
-        """Accepted for MXNet 1.x code; names here are structural, so it does nothing."""
+        """Accepted for MXNet 1.x code; names are structural, so it does nothing."""
         return _NullScope()
 
-    # ---- where a block is, for messages -----------------------------------------------
+    # ---- where a block is, for messages ----------------------------------------------
     def _path(self):
         parts, block = [], self
         while block._parent is not None:
@@ -150,7 +163,7 @@ class Block:
         kind = type(self).__name__
         return f"{kind} '{path}' (in {type(root).__name__})" if path else kind
 
-    # ---- calling ----------------------------------------------------------------------
+    # ---- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
         if not args and not kwargs:
             return self  # Gluon 2 code calls block()(x) on values of _children
@@ -169,7 +182,8 @@ class Block:
     def forward(self, *args):
         raise NotImplementedError(
             f"{type(self).__name__} does not define forward(self, x); every Block "
-            "subclass must say how it maps inputs to outputs.")
+            "subclass must say how it maps inputs to outputs."
+        )
 
     def _finish_init(self, args):
         waiting = [p for p in self._reg_params.values() if p._data is None]
@@ -182,25 +196,29 @@ class Block:
             object.__setattr__(self, "_pending_init", False)
 
     def infer_shape(self, *args):
-        """Fill in unknown (-1) parameter dimensions from the inputs of the first call."""
-        unknown = [p.path for p in self._reg_params.values()
-                   if not p._shape or any(d <= 0 for d in p._shape)]
+        """Fill in unknown (-1) parameter dimensions from the first call's inputs."""
+        unknown = [
+            p.path
+            for p in self._reg_params.values()
+            if not p._shape or any(d <= 0 for d in p._shape)
+        ]
         raise NotImplementedError(
             f"{self._where()} has parameters with unknown dimensions ({unknown}) but "
             "does not define infer_shape(self, x). Give the full shape when creating "
-            "the parameters, or implement infer_shape to set param.shape from x.shape.")
+            "the parameters, or implement infer_shape to set param.shape from x.shape."
+        )
 
     def register_forward_pre_hook(self, hook):
-        """Call hook(block, inputs) before each forward; returns a handle to detach()."""
+        """Call hook(block, inputs) before each forward; returns a handle."""
         return _HookHandle(self._hooks[0], hook)
 
     def register_forward_hook(self, hook):
         """Call hook(block, inputs, output) after each forward."""
         return _HookHandle(self._hooks[1], hook)
 
-    # ---- the tree ---------------------------------------------------------------------
+    # ---- the tree --------------------------------------------------------------------
     def _walk(self, prefix="", seen=None):
-        """(structural prefix, block) for this block and every descendant, once each."""
+        """(structural prefix, block) for this block and each descendant, once."""
         seen = set() if seen is None else seen
         if id(self) in seen:
             return
@@ -241,8 +259,9 @@ class Block:
         fn(self)
         return self
 
-    def initialize(self, init=None, device=None, verbose=False, force_reinit=False,
-                   ctx=None):
+    def initialize(
+        self, init=None, device=None, verbose=False, force_reinit=False, ctx=None
+    ):
         """Initialize every parameter (deferred ones at the first forward).
 
         Differs from MXNet: a second call without force_reinit gives one warning for
@@ -251,11 +270,13 @@ class Block:
         params = self.collect_params()
         done = [k for k, p in params.items() if p._data is not None]
         if done and not force_reinit:
+            shown = ", ".join(done[:3]) + (", ..." if len(done) > 3 else "")
             warnings.warn(
                 f"{type(self).__name__}.initialize(): {len(done)} parameter(s) are "
-                f"already initialized ({', '.join(done[:3])}{', ...' if len(done) > 3 else ''}"
-                "); they keep their values. Pass force_reinit=True to draw new ones.",
-                stacklevel=2)
+                f"already initialized ({shown}); they keep their values. Pass "
+                "force_reinit=True to draw new ones.",
+                stacklevel=2,
+            )
         for key, param in params.items():
             if param._data is None or force_reinit:
                 with warnings.catch_warnings():
@@ -263,9 +284,14 @@ class Block:
                     param.initialize(None, device, init, force_reinit, ctx)
         for _, block in self._walk():
             for attr, value in vars(block).items():
-                if attr not in _INTERNALS and isinstance(value, (list, tuple)) and any(
+                if (
+                    attr not in _INTERNALS
+                    and isinstance(value, (list, tuple))
+                    and any(
                         isinstance(item, Block) and item._parent is None
-                        for item in value):
+                        for item in value
+                    )
+                ):
                     warnings.warn(_plain_list_message(block, attr), stacklevel=2)
 
     def zero_grad(self):
@@ -300,10 +326,12 @@ class Block:
 
 
 def _plain_list_message(owner, attr):
-    return (f"{type(owner).__name__}.{attr} is a plain Python list of blocks, so they "
-            "are not registered: initialize(), collect_params() and save_parameters() "
-            "do not see them. Use nn.Sequential() or call self.register_child(block) "
-            "for each block.")
+    return (
+        f"{type(owner).__name__}.{attr} is a plain Python list of blocks, so they "
+        "are not registered: initialize(), collect_params() and save_parameters() "
+        "do not see them. Use nn.Sequential() or call self.register_child(block) "
+        "for each block."
+    )
 
 
 class _HookHandle:

@@ -4,6 +4,7 @@ Files hold values only (never code), keyed by structural names; loading checks
 everything first and reports every problem at once before assigning anything.
 Shown in chapter05/06_file_io.ipynb.
 """
+
 import math
 
 from .. import device as _dev
@@ -17,16 +18,25 @@ def save_parameters(self, filename, deduplicate=False):
     missing = [k for k, p in params.items() if p._data is None]
     if missing:
         raise RuntimeError(
-            f"save_parameters({filename!r}): {len(missing)} parameter(s) have no values "
-            f"yet ({', '.join(missing)}). Call net.initialize() and run one batch "
-            "through the network first, e.g. net(X).")
-    save_arrays(filename, {k: p._data.asnumpy() for k, p in params.items()},
-                "parameters")
+            f"save_parameters({filename!r}): {len(missing)} parameter(s) have no "
+            f"values yet ({', '.join(missing)}). Call net.initialize() and run one "
+            "batch through the network first, e.g. net(X)."
+        )
+    save_arrays(
+        filename, {k: p._data.asnumpy() for k, p in params.items()}, "parameters"
+    )
 
 
-def load_parameters(self, filename, device=None, allow_missing=False,
-                    ignore_extra=False, cast_dtype=False, dtype_source="current",
-                    ctx=None):
+def load_parameters(
+    self,
+    filename,
+    device=None,
+    allow_missing=False,
+    ignore_extra=False,
+    cast_dtype=False,
+    dtype_source="current",
+    ctx=None,
+):
     """Load values saved by save_parameters into this network's parameters.
 
     allow_missing: parameters absent from the file keep their values.
@@ -36,9 +46,10 @@ def load_parameters(self, filename, device=None, allow_missing=False,
     kind, arrays = load_arrays(filename)
     if kind == "list":
         raise ParameterLoadError(
-            f"load_parameters({filename!r}): the file holds a list of arrays saved with "
-            "npx.save, not named parameters. Use npx.load for it, or save the network "
-            "with net.save_parameters.")
+            f"load_parameters({filename!r}): the file holds a list of arrays saved "
+            "with npx.save, not named parameters. Use npx.load for it, or save the "
+            "network with net.save_parameters."
+        )
     params = self.collect_params()
     problems = []
     if not allow_missing:
@@ -47,10 +58,14 @@ def load_parameters(self, filename, device=None, allow_missing=False,
         problems += [f"  not in the network: {k}" for k in arrays if k not in params]
     for key in params.keys() & arrays.keys():
         want, got = params[key].shape, arrays[key].shape
-        if want is None or len(want) != len(got) or any(
-                w > 0 and w != g for w, g in zip(want, got)):
-            problems.append(f"  shape mismatch for {key}: file has {got}, "
-                            f"network has {want}")
+        if (
+            want is None
+            or len(want) != len(got)
+            or any(w > 0 and w != g for w, g in zip(want, got))
+        ):
+            problems.append(
+                f"  shape mismatch for {key}: file has {got}, network has {want}"
+            )
     if problems:
         hint = []
         if any("missing" in p for p in problems):
@@ -59,11 +74,19 @@ def load_parameters(self, filename, device=None, allow_missing=False,
             hint.append("ignore_extra=True skips names the network lacks")
         raise ParameterLoadError(
             f"load_parameters({filename!r}) found {len(problems)} problem(s), nothing "
-            "was loaded:\n" + "\n".join(problems) +
-            ("\n" + "; ".join(hint) + "." if hint else
-             "\nThe file was saved from a network of a different shape."))
-    target = None if device is None and ctx is None else _dev.as_device(
-        device if device is not None else ctx)
+            "was loaded:\n"
+            + "\n".join(problems)
+            + (
+                "\n" + "; ".join(hint) + "."
+                if hint
+                else "\nThe file was saved from a network of a different shape."
+            )
+        )
+    target = (
+        None
+        if device is None and ctx is None
+        else _dev.as_device(device if device is not None else ctx)
+    )
     for key, param in params.items():
         if key in arrays:
             param._assign(arrays[key], target)
@@ -78,8 +101,10 @@ def summary(self, *inputs):
     """
     shapes, handles = {}, []
     for prefix, block in self._walk():
+
         def record(blk, args, out, key=prefix.rstrip(".")):
             shapes[key] = getattr(out, "shape", type(out).__name__)
+
         handles.append(block.register_forward_hook(record))
     try:
         self(*inputs)
@@ -99,14 +124,24 @@ def summary(self, *inputs):
         total += count
         key = prefix.rstrip(".")
         depth = key.count(".") + 1 if key else 0
-        rows.append(("  " * depth + (key or "(root)"), type(block).__name__,
-                     str(shapes.get(key, "-")), f"{count:,}"))
+        rows.append(
+            (
+                "  " * depth + (key or "(root)"),
+                type(block).__name__,
+                str(shapes.get(key, "-")),
+                f"{count:,}",
+            )
+        )
     head = ("Block", "Class", "Output shape", "Params")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths[:3]) + f"  {{:>{widths[3]}}}"
     rule = "-" * (sum(widths) + 6)
     lines = [rule, fmt.format(*head), rule] + [fmt.format(*r) for r in rows]
-    lines += [rule, f"Parameters: {total:,} ({trainable:,} trainable, "
-              f"{total - trainable:,} constant)", "Shared parameters are counted once.",
-              rule]
+    lines += [
+        rule,
+        f"Parameters: {total:,} ({trainable:,} trainable, "
+        f"{total - trainable:,} constant)",
+        "Shared parameters are counted once.",
+        rule,
+    ]
     print("\n".join(lines))

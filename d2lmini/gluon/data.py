@@ -2,6 +2,7 @@
 
 Shuffling uses d2lmini's generator, so np.random.seed makes batches repeat.
 """
+
 import numpy as onp
 
 from .. import np
@@ -17,8 +18,10 @@ class ArrayDataset:
             raise ValueError("ArrayDataset needs at least one array")
         lengths = {len(a) for a in arrays}
         if len(lengths) != 1:
-            raise ValueError(f"ArrayDataset: all arrays need the same length, got "
-                             f"{[len(a) for a in arrays]}")
+            raise ValueError(
+                f"ArrayDataset: all arrays need the same length, got "
+                f"{[len(a) for a in arrays]}"
+            )
         self._arrays = [a if isinstance(a, ndarray) else np.array(a) for a in arrays]
 
     def __len__(self):
@@ -41,14 +44,24 @@ class DataLoader:
     (carry the remainder into the next epoch).
     """
 
-    def __init__(self, dataset, batch_size=None, shuffle=False, last_batch="keep",
-                 num_workers=0, **kwargs):
+    def __init__(
+        self,
+        dataset,
+        batch_size=None,
+        shuffle=False,
+        last_batch="keep",
+        num_workers=0,
+        **kwargs,
+    ):
         if not batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got "
-                             f"{batch_size!r}")
+            raise ValueError(
+                f"DataLoader: batch_size must be a positive integer, got {batch_size!r}"
+            )
         if last_batch not in ("keep", "discard", "rollover"):
-            raise ValueError(f"DataLoader: last_batch must be 'keep', 'discard' or "
-                             f"'rollover', got {last_batch!r}")
+            raise ValueError(
+                f"DataLoader: last_batch must be 'keep', 'discard' or "
+                f"'rollover', got {last_batch!r}"
+            )
         self._dataset, self._batch_size = dataset, batch_size
         self._shuffle, self._last_batch = shuffle, last_batch
         self._carry = onp.zeros(0, onp.int64)
@@ -61,7 +74,7 @@ class DataLoader:
         self._carry = onp.zeros(0, onp.int64)
         size = self._batch_size
         for start in range(0, len(order), size):
-            idx = order[start:start + size]
+            idx = order[start : start + size]
             if len(idx) < size and self._last_batch != "keep":
                 if self._last_batch == "rollover":
                     self._carry = idx
@@ -73,8 +86,9 @@ class DataLoader:
             return self._dataset._batch(idx)
         items = [self._dataset[int(i)] for i in idx]
         if isinstance(items[0], tuple):
-            return tuple(np.stack([np.asarray(x) for x in column])
-                         for column in zip(*items))
+            return tuple(
+                np.stack([np.asarray(x) for x in column]) for column in zip(*items)
+            )
         return np.stack([np.asarray(x) for x in items])
 
     def __len__(self):

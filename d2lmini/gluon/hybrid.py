@@ -4,6 +4,7 @@ In this version every HybridBlock runs eagerly: hybridize() records its settings
 the compiled path arrives with the hybridization work (chapter05/08). MXNet 1.x
 blocks that define hybrid_forward(self, F, x, ...) run here unchanged.
 """
+
 from .. import nd as _nd
 from .. import np as _np
 from .. import npx as _npx
@@ -19,8 +20,10 @@ class _Namespace:
         for module in (_nd, _npx, _np):
             if hasattr(module, name):
                 return getattr(module, name)
-        raise AttributeError(f"F has no function {name!r}; use F.np.{name} or "
-                             f"F.npx.{name} if it exists there")
+        raise AttributeError(
+            f"F has no function {name!r}; use F.np.{name} or "
+            f"F.npx.{name} if it exists there"
+        )
 
 
 F = _Namespace()
@@ -43,8 +46,9 @@ class HybridBlock(Block):
         """
         settings = dict(static_alloc=static_alloc, static_shape=static_shape)
         object.__setattr__(self, "_hybrid_settings", settings if active else None)
-        super().hybridize(active, static_alloc=static_alloc, static_shape=static_shape,
-                          **kwargs)
+        super().hybridize(
+            active, static_alloc=static_alloc, static_shape=static_shape, **kwargs
+        )
 
     def forward(self, x, *args):
         if type(self).hybrid_forward is HybridBlock.hybrid_forward:
@@ -55,4 +59,5 @@ class HybridBlock(Block):
     def hybrid_forward(self, F, x, *args, **kwargs):
         raise NotImplementedError(
             f"{type(self).__name__} defines neither forward(self, x) nor "
-            "hybrid_forward(self, F, x); define one of them.")
+            "hybrid_forward(self, F, x); define one of them."
+        )

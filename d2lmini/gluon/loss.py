@@ -2,6 +2,7 @@
 
 Reduce them yourself, e.g. loss(y_hat, y).mean().backward().
 """
+
 from .. import npx
 from .hybrid import HybridBlock
 
@@ -21,8 +22,10 @@ class Loss(HybridBlock):
 
     def _check(self, pred, label):
         if pred.size != label.size:
-            raise ValueError(f"{type(self).__name__}: predictions of shape {pred.shape} "
-                             f"and labels of shape {label.shape} do not match")
+            raise ValueError(
+                f"{type(self).__name__}: predictions of shape {pred.shape} "
+                f"and labels of shape {label.shape} do not match"
+            )
         return label.reshape(pred.shape)
 
 
@@ -45,8 +48,15 @@ class SoftmaxCrossEntropyLoss(Loss):
     """Cross-entropy of softmax(pred) against class indices (sparse_label=True) or
     against probability rows (sparse_label=False)."""
 
-    def __init__(self, axis=-1, sparse_label=True, from_logits=False, weight=None,
-                 batch_axis=0, prefix=None):
+    def __init__(
+        self,
+        axis=-1,
+        sparse_label=True,
+        from_logits=False,
+        weight=None,
+        batch_axis=0,
+        prefix=None,
+    ):
         super().__init__(weight, batch_axis, prefix)
         self._axis, self._sparse, self._from_logits = axis, sparse_label, from_logits
 
@@ -55,8 +65,9 @@ class SoftmaxCrossEntropyLoss(Loss):
         if self._sparse:
             loss = -npx.pick(logp, label, axis=self._axis, keepdims=True)
         else:
-            loss = -(logp * label.reshape(logp.shape)).sum(axis=self._axis,
-                                                            keepdims=True)
+            loss = -(logp * label.reshape(logp.shape)).sum(
+                axis=self._axis, keepdims=True
+            )
         return self._finish(loss)
 
 

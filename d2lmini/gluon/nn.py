@@ -3,6 +3,7 @@
 Dense stores its weight as (units, in_units), as MXNet does, and infers in_units at
 the first forward when it is not given. Shown in chapter05/01 and 04.
 """
+
 import math
 
 from .. import autograd
@@ -35,8 +36,10 @@ ACTIVATIONS = {
 
 def _activation(name, where):
     if name not in ACTIVATIONS:
-        raise ValueError(f"{where}: unknown activation {name!r}; expected one of "
-                         f"{', '.join(map(repr, ACTIVATIONS))} (or None for linear)")
+        raise ValueError(
+            f"{where}: unknown activation {name!r}; expected one of "
+            f"{', '.join(map(repr, ACTIVATIONS))} (or None for linear)"
+        )
     return ACTIVATIONS[name]
 
 
@@ -68,7 +71,7 @@ class _SequentialMixin:
 
 
 class Sequential(_SequentialMixin, Block):
-    """A stack of blocks: net = nn.Sequential(); net.add(nn.Dense(256), nn.Dense(10))."""
+    """A stack of blocks: net = nn.Sequential(); net.add(nn.Dense(8), nn.Dense(1))."""
 
 
 class HybridSequential(_SequentialMixin, HybridBlock):
@@ -82,16 +85,30 @@ class Dense(HybridBlock):
     flatten=True treats each example (axis 0) as one flat vector.
     """
 
-    def __init__(self, units, activation=None, use_bias=True, flatten=True,
-                 dtype="float32", weight_initializer=None, bias_initializer="zeros",
-                 in_units=0, prefix=None, params=None):
+    def __init__(
+        self,
+        units,
+        activation=None,
+        use_bias=True,
+        flatten=True,
+        dtype="float32",
+        weight_initializer=None,
+        bias_initializer="zeros",
+        in_units=0,
+        prefix=None,
+        params=None,
+    ):
         super().__init__(prefix, params)
         self._units, self._flatten, self._act_name = units, flatten, activation
         self._act = _activation(activation, "Dense") if activation else None
-        self.weight = self.params.get("weight", shape=(units, in_units), dtype=dtype,
-                                      init=weight_initializer)
-        self.bias = self.params.get("bias", shape=(units,), dtype=dtype,
-                                    init=bias_initializer) if use_bias else None
+        self.weight = self.params.get(
+            "weight", shape=(units, in_units), dtype=dtype, init=weight_initializer
+        )
+        self.bias = (
+            self.params.get("bias", shape=(units,), dtype=dtype, init=bias_initializer)
+            if use_bias
+            else None
+        )
 
     def _in_units(self, x):
         shape = x.shape
@@ -104,8 +121,10 @@ class Dense(HybridBlock):
 
     def forward(self, x):
         if type(x) is not ndarray:
-            raise TypeError(f"{self._where()}: expected an ndarray input, got "
-                            f"{type(x).__name__}; wrap it with np.array(...)")
+            raise TypeError(
+                f"{self._where()}: expected an ndarray input, got "
+                f"{type(x).__name__}; wrap it with np.array(...)"
+            )
         weight = self.weight._data
         if weight is None:
             weight = self.weight.data()  # raises the right error
@@ -114,7 +133,8 @@ class Dense(HybridBlock):
             raise ShapeError(
                 f"{self._where()}: expected inputs with {last} {weight.shape[1]}, got "
                 f"shape {x.shape}. Check the previous layer's units or this layer's "
-                "in_units.")
+                "in_units."
+            )
         bias = self.bias.data() if self.bias is not None else None
         out = apply(_FC, x, weight, bias, flatten=self._flatten)
         return out if self._act is None else self._act(out)
@@ -173,8 +193,9 @@ def _resolve(function, where):
                 return getattr(space, function)
         raise ValueError(f"{where}: no function named {function!r} in np or npx")
     if not callable(function):
-        raise TypeError(f"{where}: expected a function or its name, got "
-                        f"{type(function).__name__}")
+        raise TypeError(
+            f"{where}: expected a function or its name, got {type(function).__name__}"
+        )
     return function
 
 

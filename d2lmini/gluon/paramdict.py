@@ -3,6 +3,7 @@
 Returned by Block.collect_params() (whole tree) and Block.params (one block's own,
 with MXNet 1.x's get/get_constant). Shown in chapter05/02_parameters.ipynb.
 """
+
 from .. import device as _dev
 from .parameter import Constant, Parameter
 
@@ -19,11 +20,13 @@ class ParameterDict(dict):
             for param in self.values():  # MXNet 1.x names such as 'dense0_weight'
                 if param._owner and key == f"{param._owner[0].name}_{param._owner[1]}":
                     return param
-            raise KeyError(f"no parameter named {key!r}; the names here are: "
-                           f"{', '.join(self) or '(none)'}")
+            raise KeyError(
+                f"no parameter named {key!r}; the names here are: "
+                f"{', '.join(self) or '(none)'}"
+            )
         return dict.__getitem__(self, key)
 
-    # ---- MXNet 1.x: creating parameters through a block's params -----------------------
+    # ---- MXNet 1.x: creating parameters through a block's params ---------------------
     def get(self, name, **kwargs):
         """This block's parameter `name`, created (and registered) if it is new.
 
@@ -54,9 +57,10 @@ class ParameterDict(dict):
         dict.__setitem__(self, name, param)
         return param
 
-    # ---- all at once ------------------------------------------------------------------
-    def initialize(self, init=None, device=None, verbose=False, force_reinit=False,
-                   ctx=None):
+    # ---- all at once -----------------------------------------------------------------
+    def initialize(
+        self, init=None, device=None, verbose=False, force_reinit=False, ctx=None
+    ):
         for param in self.values():
             param.initialize(None, device, init, force_reinit, ctx)
 
@@ -79,9 +83,17 @@ class ParameterDict(dict):
     def __repr__(self):
         if not self:
             return "ParameterDict (empty)"
-        rows = [(k, str(p.shape), p.dtype.name, "constant" if isinstance(p, Constant)
-                 else ("deferred" if p._data is None else p.grad_req))
-                for k, p in self.items()]
+        rows = [
+            (
+                k,
+                str(p.shape),
+                p.dtype.name,
+                "constant"
+                if isinstance(p, Constant)
+                else ("deferred" if p._data is None else p.grad_req),
+            )
+            for k, p in self.items()
+        ]
         head = ("name", "shape", "dtype", "grad_req")
         widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths)

@@ -4,6 +4,7 @@ A shape may hold -1 for a dimension that the first forward pass infers (deferred
 initialization): `initialize()` then only records the initializer. Shown in
 chapter05/02_parameters.ipynb and 04_lazy_init.ipynb.
 """
+
 import warnings
 
 import numpy as onp
@@ -26,22 +27,37 @@ class Parameter:
     >>> w = gluon.Parameter('weight', shape=(256, -1))   # -1: inferred later
     """
 
-    def __init__(self, name="weight", grad_req="write", shape=None, dtype=onp.float32,
-                 lr_mult=1.0, wd_mult=1.0, init=None, allow_deferred_init=True,
-                 differentiable=True, **kwargs):
+    def __init__(
+        self,
+        name="weight",
+        grad_req="write",
+        shape=None,
+        dtype=onp.float32,
+        lr_mult=1.0,
+        wd_mult=1.0,
+        init=None,
+        allow_deferred_init=True,
+        differentiable=True,
+        **kwargs,
+    ):
         self.name = name
-        self._shape = None if shape is None else tuple(
-            -1 if d == 0 else int(d) for d in ((shape,) if isinstance(shape, int)
-                                               else shape))
+        self._shape = (
+            None
+            if shape is None
+            else tuple(
+                -1 if d == 0 else int(d)
+                for d in ((shape,) if isinstance(shape, int) else shape)
+            )
+        )
         self.dtype = onp.dtype(dtype)
         self.lr_mult, self.wd_mult = lr_mult, wd_mult
         self.init = _init.create(init)
         self._grad_req = grad_req if differentiable else "null"
-        self._data = None       # an ndarray once initialized
-        self._deferred = None   # (initializer, device) waiting for the shape
-        self._owner = None      # (block, attribute) that registered it first
+        self._data = None  # an ndarray once initialized
+        self._deferred = None  # (initializer, device) waiting for the shape
+        self._owner = None  # (block, attribute) that registered it first
 
-    # ---- where it is, for messages ------------------------------------------------
+    # ---- where it is, for messages ---------------------------------------------------
     @property
     def path(self):
         """The structural name, e.g. '0.weight' (the attribute name if unowned)."""
@@ -55,7 +71,7 @@ class Parameter:
         text = f"Parameter '{self.path}'"
         return text if self._owner is None else f"{text} of {self._owner[0]._where()}"
 
-    # ---- shape --------------------------------------------------------------------
+    # ---- shape -----------------------------------------------------------------------
     @property
     def shape(self):
         return self._shape
@@ -68,24 +84,32 @@ class Parameter:
             self._shape = new_shape
             return
         if len(old) != len(new_shape) or any(
-                o > 0 and n > 0 and o != n for o, n in zip(old, new_shape)):
+            o > 0 and n > 0 and o != n for o, n in zip(old, new_shape)
+        ):
             raise ShapeError(
                 f"{self._where()}: its shape {old} does not fit the shape {new_shape} "
                 "asked for now. The input of this layer has a different size than at "
                 "its first use, or two layers sharing it disagree; check the previous "
-                "layer's units or this layer's in_units.")
+                "layer's units or this layer's in_units."
+            )
         self._shape = tuple(n if n > 0 else o for o, n in zip(old, new_shape))
 
-    # ---- life cycle -----------------------------------------------------------------
-    def initialize(self, init=None, device=None, default_init=None,
-                   force_reinit=False, ctx=None):
+    # ---- life cycle ------------------------------------------------------------------
+    def initialize(
+        self, init=None, device=None, default_init=None, force_reinit=False, ctx=None
+    ):
         """Draw initial values now, or when the first forward reveals the shape."""
         if self._data is not None and not force_reinit:
-            warnings.warn(f"{self._where()} is already initialized; ignoring. Pass "
-                          "force_reinit=True to draw new values.", stacklevel=2)
+            warnings.warn(
+                f"{self._where()} is already initialized; ignoring. Pass "
+                "force_reinit=True to draw new values.",
+                stacklevel=2,
+            )
             return
         device = _dev.as_device(device if device is not None else ctx)
-        initializer = _init.create(init) or _init.create(default_init) or _init.Uniform()
+        initializer = (
+            _init.create(init) or _init.create(default_init) or _init.Uniform()
+        )
         self._data = None
         self._deferred = (initializer, device)
         if _known(self._shape):
@@ -105,9 +129,11 @@ class Parameter:
         self._data, self._deferred = data, None
 
     def _unknown_message(self):
-        return (f"{self._where()} is not initialized yet: its shape {self._shape} has an "
-                "unknown dimension (-1). Run one batch through the network first, e.g. "
-                "net(X), or create the layer with in_units=... so the shape is known.")
+        return (
+            f"{self._where()} is not initialized yet: its shape {self._shape} has an "
+            "unknown dimension (-1). Run one batch through the network first, e.g. "
+            "net(X), or create the layer with in_units=... so the shape is known."
+        )
 
     def _check_ready(self):
         if self._data is not None:
@@ -117,9 +143,10 @@ class Parameter:
         hint = self._owner[0]._registration_hint() if self._owner else ""
         raise RuntimeError(
             f"{self._where()} has not been initialized. Call net.initialize() (or "
-            f"this parameter's .initialize()) before using it.{hint}")
+            f"this parameter's .initialize()) before using it.{hint}"
+        )
 
-    # ---- values ---------------------------------------------------------------------
+    # ---- values ----------------------------------------------------------------------
     def data(self, device=None, ctx=None):
         """The values (an ndarray); raises until initialization has happened."""
         if self._data is None:
@@ -129,7 +156,8 @@ class Parameter:
             raise DeviceError(
                 f"{self._where()} lives on {self._data.device}, not on {device}. Move "
                 f"the network with net.reset_device({device}) or keep the data on "
-                f"{self._data.device}.")
+                f"{self._data.device}."
+            )
         return self._data
 
     def list_data(self):
@@ -139,8 +167,10 @@ class Parameter:
         """The gradient written by the last backward()."""
         data = self.data(device, ctx)
         if data._grad is None:
-            raise RuntimeError(f"{self._where()} has grad_req='null' (e.g. a Constant) "
-                               "and keeps no gradient")
+            raise RuntimeError(
+                f"{self._where()} has grad_req='null' (e.g. a Constant) "
+                "and keeps no gradient"
+            )
         return data._grad
 
     def list_grad(self):
@@ -148,23 +178,33 @@ class Parameter:
 
     def set_data(self, data):
         """Replace the values in place (same shape), e.g. p.set_data(p.data() + 1)."""
-        if self._data is None and self._deferred is not None and not _known(self._shape):
+        if (
+            self._data is None
+            and self._deferred is not None
+            and not _known(self._shape)
+        ):
             self.shape = data.shape
             self._finish_deferred_init()
         current = self.data()
         if tuple(data.shape) != current.shape:
-            raise ShapeError(f"set_data on {self._where()}: expected shape "
-                             f"{current.shape}, got {tuple(data.shape)}")
+            raise ShapeError(
+                f"set_data on {self._where()}: expected shape "
+                f"{current.shape}, got {tuple(data.shape)}"
+            )
         raw = data._data if isinstance(data, ndarray) else onp.asarray(data)
-        current._data[...] = _dev.to_device(raw, current.device) \
-            if hasattr(raw, "shape") else raw
+        current._data[...] = (
+            _dev.to_device(raw, current.device) if hasattr(raw, "shape") else raw
+        )
 
     def _assign(self, raw, device=None):
         """Load values from a file (validated by the caller); keeps grad_req."""
         self._shape = tuple(raw.shape)
         if device is None:
-            device = self._data.device if self._data is not None else (
-                self._deferred[1] if self._deferred else _dev.current_device())
+            device = (
+                self._data.device
+                if self._data is not None
+                else (self._deferred[1] if self._deferred else _dev.current_device())
+            )
         data = np.array(raw.astype(self.dtype, copy=False), device=device)
         data.attach_grad(self._grad_req)
         self._data, self._deferred = data, None
@@ -226,14 +266,20 @@ class Constant(Parameter):
         if raw.dtype == onp.float64:
             raw = raw.astype(onp.float32)
         self.value = raw
-        super().__init__(name, grad_req="null", shape=raw.shape, dtype=raw.dtype,
-                         init=_ConstantValue(raw))
+        super().__init__(
+            name,
+            grad_req="null",
+            shape=raw.shape,
+            dtype=raw.dtype,
+            init=_ConstantValue(raw),
+        )
 
     @Parameter.grad_req.setter
     def grad_req(self, req):
         if req != "null":
-            warnings.warn(f"{self._where()} is a Constant: grad_req stays 'null'",
-                          stacklevel=2)
+            warnings.warn(
+                f"{self._where()} is a Constant: grad_req stays 'null'", stacklevel=2
+            )
 
 
 class _ConstantValue(_init.Initializer):

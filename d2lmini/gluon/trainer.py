@@ -3,6 +3,7 @@
 Only SGD (with weight decay and momentum), which is what the chapter needs.
 Constants and parameters with grad_req='null' are never touched.
 """
+
 from .. import device as _dev
 from .parameter import Parameter
 
@@ -22,19 +23,25 @@ class Trainer:
         params = list(params)
         for p in params:
             if not isinstance(p, Parameter):
-                raise TypeError(f"Trainer expects Parameters (e.g. "
-                                f"net.collect_params()), got {type(p).__name__}")
+                raise TypeError(
+                    f"Trainer expects Parameters (e.g. "
+                    f"net.collect_params()), got {type(p).__name__}"
+                )
         if not isinstance(optimizer, str) or optimizer.lower() not in _OPTIMIZERS:
-            raise ValueError(f"Trainer: unknown optimizer {optimizer!r}; d2lmini "
-                             f"supports {', '.join(_OPTIMIZERS)}")
+            raise ValueError(
+                f"Trainer: unknown optimizer {optimizer!r}; d2lmini "
+                f"supports {', '.join(_OPTIMIZERS)}"
+            )
         options = dict(optimizer_params or {})
         self.learning_rate = options.pop("learning_rate", options.pop("lr", 0.01))
         self.wd = options.pop("wd", 0.0)
         self.momentum = options.pop("momentum", 0.0)
         options.pop("rescale_grad", None)
         if options:
-            raise ValueError(f"Trainer: unknown SGD option(s) {sorted(options)}; use "
-                             "learning_rate, wd and momentum")
+            raise ValueError(
+                f"Trainer: unknown SGD option(s) {sorted(options)}; use "
+                "learning_rate, wd and momentum"
+            )
         self._params = params
         self._states = {}
 

@@ -3,6 +3,7 @@
 Arrays are float32 unless asked otherwise, like MXNet. Every function is a thin
 wrapper over an op of d2lmini.ops, so autograd sees it.
 """
+
 import builtins
 
 import numpy as onp
@@ -33,7 +34,7 @@ def _default_dtype(raw, dtype):
     return raw
 
 
-# ---- creation ------------------------------------------------------------------
+# ---- creation --------------------------------------------------------------------
 def array(obj, dtype=None, device=None, ctx=None):
     """A new array from a list, a scalar, a NumPy array or an ndarray (copied).
 
@@ -52,8 +53,11 @@ def array(obj, dtype=None, device=None, ctx=None):
 
 
 def asarray(obj, dtype=None, device=None, ctx=None):
-    if isinstance(obj, ndarray) and dtype in (None, obj.dtype) and \
-            (device is None and ctx is None or _device(device, ctx) == obj.device):
+    if (
+        isinstance(obj, ndarray)
+        and dtype in (None, obj.dtype)
+        and (device is None and ctx is None or _device(device, ctx) == obj.device)
+    ):
         return obj
     return array(obj, dtype, device, ctx)
 
@@ -61,6 +65,7 @@ def asarray(obj, dtype=None, device=None, ctx=None):
 def _filled(fill):
     def create(shape, dtype=None, device=None, ctx=None):
         return _place(fill(shape, dtype or onp.float32), device, ctx)
+
     return create
 
 
@@ -78,6 +83,7 @@ def _like(fill):
         raw = fill(a.shape, dtype or a.dtype)
         dev = a.device if device is None and ctx is None else _device(device, ctx)
         return _wrap(_dev.to_device(raw, dev))
+
     return create
 
 
@@ -103,7 +109,7 @@ def linspace(start, stop, num=50, endpoint=True, dtype=None, device=None, ctx=No
     return _place(raw, device, ctx)
 
 
-# ---- elementwise ---------------------------------------------------------------
+# ---- elementwise -----------------------------------------------------------------
 def _as_operand(x, like=None):
     if isinstance(x, (ndarray, int, float, bool)):
         return x
@@ -122,6 +128,7 @@ def _binary(name):
         like = x1 if isinstance(x1, ndarray) else x2
         result = apply(op, _as_operand(x1, like), _as_operand(x2, like))
         return result if out is None else _write_out(out, result)
+
     fn.__name__ = name
     return fn
 
@@ -132,6 +139,7 @@ def _unary(name):
     def fn(x, out=None):
         result = apply(op, x if isinstance(x, ndarray) else array(x))
         return result if out is None else _write_out(out, result)
+
     fn.__name__ = name
     return fn
 
@@ -163,13 +171,15 @@ def where(condition, x, y):
     return apply(OPS["where"], condition, _as_operand(x, like), _as_operand(y, like))
 
 
-# ---- reductions ----------------------------------------------------------------
+# ---- reductions ------------------------------------------------------------------
 def _reduce(name):
     op = OPS[name]
 
     def fn(a, axis=None, keepdims=False):
-        return apply(op, a if isinstance(a, ndarray) else array(a),
-                     axis=axis, keepdims=keepdims)
+        return apply(
+            op, a if isinstance(a, ndarray) else array(a), axis=axis, keepdims=keepdims
+        )
+
     fn.__name__ = name
     return fn
 
@@ -187,7 +197,7 @@ def argmin(a, axis=None):
     return apply(OPS["argmin"], a, axis=axis)
 
 
-# ---- shapes --------------------------------------------------------------------
+# ---- shapes ----------------------------------------------------------------------
 def reshape(a, newshape, order="C"):
     return a.reshape(newshape)
 
@@ -227,8 +237,10 @@ def split(ary, indices_or_sections, axis=0):
     length = ary.shape[axis]
     if isinstance(indices_or_sections, int):
         if length % indices_or_sections:
-            raise ValueError(f"split: axis {axis} of length {length} does not divide "
-                             f"into {indices_or_sections} equal sections")
+            raise ValueError(
+                f"split: axis {axis} of length {length} does not divide "
+                f"into {indices_or_sections} equal sections"
+            )
         step = length // indices_or_sections
         cuts = list(range(step, length, step))
     else:
@@ -238,7 +250,7 @@ def split(ary, indices_or_sections, axis=0):
     return [ary[prefix + (slice(lo, hi),)] for lo, hi in bounds]
 
 
-# ---- comparisons that return Python values -------------------------------------
+# ---- comparisons that return Python values ---------------------------------------
 def allclose(a, b, rtol=1e-05, atol=1e-08):
     return builtins.bool(onp.allclose(onp.asarray(a), onp.asarray(b), rtol, atol))
 

@@ -1,4 +1,5 @@
 """np.linalg: the norm, which the chapter uses in FixedHiddenMLP-style loops."""
+
 from ..ndarray import apply
 from ..ops import OPS
 

@@ -4,6 +4,7 @@ Numbers are drawn on the CPU by one generator and then moved to the device, so a
 seed gives the same values on every device. Both `size=` and the book's positional
 forms work: uniform(-10, 10, shape), randn(2, 3), normal(0, 1, size=(2, 3)).
 """
+
 import numpy as onp
 
 from .. import device as _dev
@@ -31,16 +32,18 @@ def _value(x):
     return x.asnumpy() if isinstance(x, ndarray) else x
 
 
-def uniform(low=0.0, high=1.0, size=None, dtype=None, device=None, ctx=None,
-            shape=None):
+def uniform(
+    low=0.0, high=1.0, size=None, dtype=None, device=None, ctx=None, shape=None
+):
     """Uniform samples in [low, high)."""
     low, high = _value(low), _value(high)
     raw = low + (high - low) * rng().random(_size(size, shape), dtype=onp.float32)
     return _place(onp.asarray(raw), dtype, device, ctx)
 
 
-def normal(loc=0.0, scale=1.0, size=None, dtype=None, device=None, ctx=None,
-           shape=None):
+def normal(
+    loc=0.0, scale=1.0, size=None, dtype=None, device=None, ctx=None, shape=None
+):
     """Gaussian samples with mean `loc` and standard deviation `scale`."""
     raw = rng().standard_normal(_size(size, shape), dtype=onp.float32)
     return _place(onp.asarray(_value(loc) + _value(scale) * raw), dtype, device, ctx)
