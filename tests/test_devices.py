@@ -74,3 +74,22 @@ def test_waitall_and_wait_to_read():
     npx.waitall()
     assert x.wait_to_read() is x
     onp.testing.assert_array_equal(x.asnumpy(), [1, 1])
+
+
+class _ElsewhereArray(onp.ndarray):
+    """Stands in for an array on another device (no GPU is needed to test the check)."""
+
+
+def test_mixing_devices_names_both_devices(monkeypatch):
+    from d2lmini import device as dev
+
+    real = dev.device_of
+    monkeypatch.setattr(
+        dev, "device_of",
+        lambda raw: npx.gpu(0) if type(raw) is _ElsewhereArray else real(raw))
+    here, there = np.ones(2), np.ones(2)
+    there._data = there._data.view(_ElsewhereArray)
+    with pytest.raises(d2lmini.DeviceError, match=r"cpu\(0\) and gpu\(0\).*as_in_ctx"):
+        here + there
+    with pytest.raises(d2lmini.DeviceError, match="different devices"):
+        np.dot(here, there)
