@@ -205,15 +205,15 @@ def _head_gradient(head, head_grad):
 
 def _store_gradient(leaf, g, adopted):
     buf = leaf._grad
-    if g.dtype != buf._data.dtype:
-        g = g.astype(buf._data.dtype)
+    # NumPy gives scalars, not arrays, for arithmetic on 0-d arrays.
+    g = xp_of(buf._data).asarray(g, dtype=buf._data.dtype)
     if leaf._req == "add":
         buf._data += g
         return
     if g.shape != buf._data.shape:
         g = xp_of(g).broadcast_to(g, buf._data.shape)
     # Adopt a fresh result instead of copying it, unless it is a view or shared.
-    if g.base is not None or id(g) in adopted or not isinstance(g, type(buf._data)):
+    if g.base is not None or id(g) in adopted:
         g = g.copy()
     adopted.add(id(g))
     buf._data = g

@@ -88,8 +88,10 @@ def _binary(name, swap=False):
 
     def method(self, other):
         if STATE.tracer is None:
-            o = other._data if type(other) is ndarray else other
             d = self._data
+            # Raw NumPy operands take the slow path, which makes them float32 arrays.
+            o = other._data if type(other) is ndarray else (
+                other if type(other) in _SCALARS else None)
             if type(d) is _ND and (type(o) is _ND or type(o) in _SCALARS):
                 try:
                     raw = fwd(o, d) if swap else fwd(d, o)
@@ -109,7 +111,7 @@ def _binary(name, swap=False):
                                 (pb, pa) if swap else (pa, pb),
                             )
                     return out
-        if not isinstance(other, (ndarray, _ND) + _SCALARS):
+        if not isinstance(other, (ndarray,) + _SCALARS):
             other = array_like(other, self)
         return apply(op, other, self) if swap else apply(op, self, other)
 

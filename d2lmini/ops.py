@@ -180,10 +180,14 @@ defop(
     lambda g, out, x, dtype: (g.astype(x.dtype),),
 )
 defop("copy", lambda x: x.copy(), lambda g, out, x: (g,))
+def _where_vjp(g, c, a, b):
+    return None, _ub(g * c, a), _ub(g * ~c, b)
+
+
 defop(
     "where",
     lambda c, a, b: xp_of(c).where(c, a, b),
-    lambda g, out, c, a, b: (None, _ub(g * c, a), _ub(g * ~c, b)),
+    lambda g, out, c, a, b: _where_vjp(g, xp_of(g).asarray(c, dtype=bool), a, b),
 )
 
 
@@ -237,6 +241,12 @@ def _prod_vjp(g, out, x, axis=None, keepdims=False):
 
 def _norm(x, ord=None, axis=None, keepdims=False):
     xp = xp_of(x)
+    pair = isinstance(axis, tuple) and len(axis) == 2
+    matrix = (axis is None and x.ndim == 2) or pair
+    if matrix and ord in (1, 2):
+        raise ValueError(
+            f"np.linalg.norm: the matrix {ord}-norm is not supported; use ord=None "
+            "(Frobenius) or pass axis= to take vector norms along one axis")
     if ord in (None, 2, "fro"):
         return xp.sqrt((x * x).sum(axis=axis, keepdims=keepdims))
     if ord == 1:

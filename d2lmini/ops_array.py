@@ -6,7 +6,7 @@ Same rules as ops.py (which owns the registry): forward on raw arrays, VJP besid
 import numpy as onp
 
 from .device import xp_of
-from .ops import defop, unbroadcast
+from .ops import OPS, defop, unbroadcast
 
 
 # ---- products --------------------------------------------------------------------
@@ -27,8 +27,8 @@ def _matmul_vjp(g, out, a, b, needs=(True, True)):
 
 
 def _dot_vjp(g, out, a, b, needs=(True, True)):
-    if a.ndim == 0 or b.ndim == 0:
-        return unbroadcast(g * b, a.shape), unbroadcast(g * a, b.shape)
+    if getattr(a, "ndim", 0) == 0 or getattr(b, "ndim", 0) == 0:  # a scalar factor
+        return OPS["multiply"].vjp(g, out, a, b)
     if b.ndim > 2:
         raise NotImplementedError(
             "np.dot gradient for a second argument with more than 2 dimensions is "

@@ -78,7 +78,7 @@ def _fc(x, w, b=None, flatten=True):
     return x @ w.T + (0 if b is None else b)
 
 
-# ---- elementwise binary, with broadcasting and Python scalars on either side --
+# ---- elementwise binary, with broadcasting and Python scalars on either side -----
 S23, S3, S21, S13 = (2, 3), (3,), (2, 1), (1, 3)
 row("add", lambda a, b: a + b, lambda a, b: a + b, (S23, S23))
 row("add", lambda a, b: a + b, lambda a, b: a + b, (S23, S3), note="bias")
@@ -129,7 +129,7 @@ row("minimum", lambda x: np.minimum(x, 0.5), lambda x: onp.minimum(x, 0.5), (S23
 row("minimum", lambda x: np.minimum(0.0, x), lambda x: onp.minimum(0.0, x), (S23,),
     "nonzero", note="scalar-left")
 
-# ---- elementwise unary ----------------------------------------------------------
+# ---- elementwise unary -----------------------------------------------------------
 row("negative", lambda x: -x, lambda x: -x, (S23,))
 row("negative", np.negative, onp.negative, (S23,), note="np")
 row("abs", np.abs, onp.abs, (S23,), "nonzero")
@@ -170,7 +170,7 @@ row("where", lambda a: np.where(np.array(MASK), a, 0.0),
 row("where", lambda a, b: np.where(np.array(FMASK), a, b),
     lambda a, b: onp.where(FMASK, a, b), (S23, S23), note="float-condition")
 
-# ---- reductions -------------------------------------------------------------------
+# ---- reductions ------------------------------------------------------------------
 for _name in ("sum", "mean", "max", "min", "prod"):
     _dom = "nonzero" if _name == "prod" else "real"
     _fn = getattr(np, _name)
@@ -197,7 +197,7 @@ row("norm", np.linalg.norm, onp.linalg.norm, (S23,), "nonzero", note="ord1-axis1
 row("norm", np.linalg.norm, onp.linalg.norm, ((2, 3, 4),), "nonzero",
     note="ord1-axis-neg", ord=1, axis=-1)
 
-# ---- products -----------------------------------------------------------------------
+# ---- products --------------------------------------------------------------------
 _mm = lambda a, b: a @ b  # noqa: E731
 row("matmul", _mm, _mm, ((2, 3), (3, 4)), note="2d")
 row("matmul", np.matmul, onp.matmul, ((3,), (3,)), note="1d-1d")
@@ -233,7 +233,7 @@ row("fully_connected", lambda x, w, **kw: npx.fully_connected(x, w, no_bias=True
     lambda x, w, **kw: _fc(x, w, **kw), ((2, 3, 5), (4, 5)), note="no-flatten-no-bias",
     flatten=False)
 
-# ---- softmax family and pick ---------------------------------------------------------
+# ---- softmax family and pick -----------------------------------------------------
 row("softmax", npx.softmax, _softmax, (S23,))
 row("softmax", npx.softmax, _softmax, (S23,), note="axis0", axis=0)
 row("softmax", npx.softmax, _softmax, ((2, 3, 4),), note="axis1", axis=1)
@@ -248,7 +248,7 @@ row("pick", lambda x, **kw: npx.pick(x, np.array([1.0, 0.0, 1.0]), **kw),
     lambda x, **kw: _pick(x, onp.array([1.0, 0.0, 1.0]), **kw), (S23,), note="axis0",
     axis=0)
 
-# ---- shapes ------------------------------------------------------------------------------
+# ---- shapes ----------------------------------------------------------------------
 row("reshape", lambda x: x.reshape(3, 2), lambda x: x.reshape(3, 2), (S23,))
 row("reshape", lambda x: x.reshape((6,)), lambda x: x.reshape((6,)), (S23,),
     note="tuple")
@@ -292,7 +292,7 @@ row("stack", lambda a, b: np.stack([a, b], axis=1),
 row("stack", lambda a, b, c: np.stack((a, b, c), axis=-1),
     lambda a, b, c: onp.stack((a, b, c), axis=-1), (S3, S3, S3), note="three-axis-neg")
 
-# ---- indexing --------------------------------------------------------------------------------
+# ---- indexing --------------------------------------------------------------------
 _REPEAT = onp.array([2, 0, 2, 2])
 
 
@@ -370,7 +370,7 @@ def test_table_covers_every_differentiable_op():
     assert len({_ids(r) for r in ROWS}) == len(ROWS), "row ids must be unique"
 
 
-# ---- ops without a gradient ------------------------------------------------------------
+# ---- ops without a gradient ------------------------------------------------------
 NO_GRAD = [
     ("equal", lambda x: x == x * 2),
     ("not_equal", lambda x: x != 1.0),
@@ -413,7 +413,7 @@ def test_comparison_mask_is_a_constant_in_a_product():
     onp.testing.assert_array_equal(x.grad.asnumpy(), [0, 1, 1, 0])
 
 
-# ---- rules the table cannot check (kinks, ties, dtypes) ---------------------------------
+# ---- rules the table cannot check (kinks, ties, dtypes) --------------------------
 def _grad_of(fn, *values):
     leaves = [np.array(v, dtype=np.float64) for v in values]
     for leaf in leaves:
@@ -451,7 +451,7 @@ def test_input_used_twice_gets_the_sum():
     onp.testing.assert_allclose(g, [2.0 * 1.0 + 4.0, 2.0 * 2.0])
 
 
-# ---- check_gradient itself ----------------------------------------------------------------
+# ---- check_gradient itself -------------------------------------------------------
 _BAD_SQUARE = Op("bad_square", lambda x: x * x, lambda g, out, x: (g * x,), True)
 
 
@@ -461,7 +461,8 @@ def test_check_gradient_returns_small_error_for_a_correct_rule():
 
 
 def test_check_gradient_reports_a_wrong_rule():
-    with pytest.raises(AssertionError, match=r"input 0 \(shape \(3,\)\).*max abs error"):
+    with pytest.raises(AssertionError,
+                       match=r"input 0 \(shape \(3,\)\).*max abs error"):
         check_gradient(lambda x: apply(_BAD_SQUARE, x), onp.array([0.5, -1.0, 2.0]))
 
 
