@@ -41,15 +41,20 @@ defop("matmul", lambda a, b: xp_of(a).matmul(a, b), _matmul_vjp, masked=True)
 defop("dot", lambda a, b: xp_of(a).dot(a, b), _dot_vjp, masked=True)
 
 
-def _fully_connected(x, w, b=None, flatten=True):
+def _fully_connected(x, w, b=None, flatten=True, relu=False):
     x2 = x.reshape(x.shape[0], -1) if flatten else x
     out = x2 @ w.T
     if b is not None:
         out += b
+    if relu:  # Dense(..., activation='relu'): done in place on a fresh array
+        xp_of(out).maximum(out, 0, out=out)
     return out
 
 
-def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, needs=(True,) * 3):
+def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, relu=False,
+                         needs=(True,) * 3):
+    if relu:
+        g = g * (out > 0)
     g2 = g.reshape(-1, w.shape[0])
     gx = (g @ w).reshape(x.shape) if needs[0] else None  # skipped for the data
     gw = g2.T @ x.reshape(g2.shape[0], -1) if needs[1] else None
@@ -57,7 +62,8 @@ def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, needs=(True,) * 3):
     return gx, gw, gb
 
 
-# Dense's whole affine map as one op: x @ w.T + b (weight stored (units, in_units)).
+# Dense's whole affine map as one op: x @ w.T + b (weight stored (units, in_units)),
+# optionally followed by ReLU, which saves a pass and an array per layer.
 defop("fully_connected", _fully_connected, _fully_connected_vjp, masked=True)
 
 

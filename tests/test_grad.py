@@ -232,6 +232,10 @@ row("fully_connected", npx.fully_connected, _fc, ((2, 3, 5), (4, 5), (4,)),
 row("fully_connected", lambda x, w, **kw: npx.fully_connected(x, w, no_bias=True, **kw),
     lambda x, w, **kw: _fc(x, w, **kw), ((2, 3, 5), (4, 5)), note="no-flatten-no-bias",
     flatten=False)
+row("fully_connected",
+    lambda x, w, b: apply(OPS["fully_connected"], x, w, b, relu=True),
+    lambda x, w, b: onp.maximum(_fc(x, w, b), 0), ((2, 3), (4, 3), (4,)),
+    note="fused-relu")  # what Dense(..., activation='relu') runs
 
 # ---- softmax family and pick -----------------------------------------------------
 row("softmax", npx.softmax, _softmax, (S23,))

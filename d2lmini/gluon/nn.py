@@ -101,6 +101,7 @@ class Dense(HybridBlock):
         super().__init__(prefix, params)
         self._units, self._flatten, self._act_name = units, flatten, activation
         self._act = _activation(activation, "Dense") if activation else None
+        self._fused = {"relu": True} if activation == "relu" else {}
         self.weight = self.params.get(
             "weight", shape=(units, in_units), dtype=dtype, init=weight_initializer
         )
@@ -136,8 +137,8 @@ class Dense(HybridBlock):
                 "in_units."
             )
         bias = self.bias.data() if self.bias is not None else None
-        out = apply(_FC, x, weight, bias, flatten=self._flatten)
-        return out if self._act is None else self._act(out)
+        out = apply(_FC, x, weight, bias, flatten=self._flatten, **self._fused)
+        return out if self._act is None or self._fused else self._act(out)
 
     def __repr__(self):
         shape = self.weight.shape
