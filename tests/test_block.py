@@ -384,3 +384,21 @@ def test_no_unexpected_warnings_on_the_happy_path():
         net = Two()
         net.initialize(init.Xavier())
         net(np.ones((2, 6)))
+
+
+def test_every_activation_matches_its_formula():
+    formulas = {"relu": lambda v: onp.maximum(v, 0),
+                "sigmoid": lambda v: 1 / (1 + onp.exp(-v)), "tanh": onp.tanh,
+                "softrelu": lambda v: onp.logaddexp(0, v),
+                "softsign": lambda v: v / (1 + onp.abs(v))}
+    x = np.array([-50.0, -1.0, 0.5, 60.0])
+    v = x.asnumpy().astype(onp.float64)
+    for name, formula in formulas.items():
+        got = nn.Activation(name)(x).asnumpy()
+        onp.testing.assert_allclose(got, formula(v), rtol=1e-6, atol=1e-7,
+                                    err_msg=name)
+        layer = nn.Dense(2, in_units=4, activation=name)  # each unit sums the input
+        layer.initialize(init.One())
+        dense = layer(np.array([[-1.0, 0.25, 0.5, -2.0]])).asnumpy()
+        onp.testing.assert_allclose(dense, formula(onp.full((1, 2), -2.25)),
+                                    rtol=1e-6, err_msg=name)

@@ -18,7 +18,8 @@ _FC, _MASK = OPS["fully_connected"], OPS["dropout_mask"]
 
 
 def _softrelu(x):
-    return _np.log(1 + _np.exp(x))
+    # log(1 + e^x), written so that large |x| neither overflows nor loses digits
+    return _np.maximum(x, 0) + _np.log(1 + _np.exp(-_np.abs(x)))
 
 
 def _softsign(x):
