@@ -43,7 +43,8 @@ class Trainer:
                 "learning_rate, wd and momentum"
             )
         self._params = params
-        self._states = {}
+        self._states = {}   # momentum per parameter
+        self._scratch = {}  # a reusable buffer per parameter for the update
 
     def set_learning_rate(self, lr):
         self.learning_rate = lr
@@ -57,8 +58,12 @@ class Trainer:
             data = p.data()
             w, g = data._data, data._grad._data
             lr, wd = self.learning_rate * p.lr_mult, self.wd * p.wd_mult
-            if not self.momentum and not wd:
-                w -= (lr * scale) * g  # the common case: one temporary, no extras
+            if not self.momentum and not wd:  # the common case, without temporaries
+                scratch = self._scratch.get(id(p))
+                if scratch is None or scratch.shape != w.shape:
+                    scratch = self._scratch[id(p)] = _dev.xp_of(w).empty_like(w)
+                _dev.xp_of(w).multiply(g, lr * scale, out=scratch)
+                w -= scratch
                 continue
             update = g * scale + wd * w if wd else g * scale
             if self.momentum:
