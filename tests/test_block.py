@@ -52,6 +52,8 @@ def test_collect_params_regex_and_legacy_names():
     assert net.collect_params()[legacy] is net[1].bias
     with pytest.raises(KeyError, match="the names here are"):
         net.collect_params()["2.weight"]
+    assert net.collect_params().get("0.weight") is net[0].weight
+    assert net.collect_params().get("2.weight", "none") == "none"
 
 
 def test_registration_order_and_replacement():

@@ -27,7 +27,7 @@ class ParameterDict(dict):
         return dict.__getitem__(self, key)
 
     # ---- MXNet 1.x: creating parameters through a block's params ---------------------
-    def get(self, name, **kwargs):
+    def get(self, name, default=None, **kwargs):
         """This block's parameter `name`, created (and registered) if it is new.
 
         When the block was built with params=other.params, the other's parameter of
@@ -35,8 +35,8 @@ class ParameterDict(dict):
         """
         if dict.__contains__(self, name):
             return dict.__getitem__(self, name)
-        if self._owner is None:
-            return dict.get(self, name, kwargs.get("default"))
+        if self._owner is None:  # a plain dict look-up on collect_params()
+            return default
         shared = self._owner._shared
         if shared is not None and name in shared:
             param = shared[name]
