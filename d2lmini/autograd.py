@@ -49,6 +49,18 @@ class _Scope:
         STATE.update()
 
 
+class untraced:
+    """Run real (not symbolic) work inside a trace, e.g. drawing deferred parameters."""
+
+    def __enter__(self):
+        self._saved, STATE.tracer = STATE.tracer, None
+        STATE.update()
+
+    def __exit__(self, *exc):
+        STATE.tracer = self._saved
+        STATE.update()
+
+
 def record(train_mode=True):
     """Record ops for backward() inside this `with` block (training mode by default)."""
     return _Scope(True, train_mode)

@@ -179,12 +179,16 @@ class ndarray:
             yield self[i]
 
     def __repr__(self):
+        if getattr(self._data, "symbolic", False):  # inside a hybridized trace
+            return f"<traced ndarray shape={self.shape} dtype={self.dtype}>"
         text = onp.array2string(self.asnumpy(), separator=", ", prefix="array(")
         extra = "" if self.dtype == onp.float32 else f", dtype={self.dtype}"
         where = "" if self.device == _dev.CPU else f", device={self.device}"
         return f"array({text}{extra}{where})"
 
     def __str__(self):
+        if getattr(self._data, "symbolic", False):
+            return repr(self)
         return str(self.asnumpy())
 
     __hash__ = object.__hash__

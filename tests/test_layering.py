@@ -19,7 +19,7 @@ ORDER = [
     "npx",
     "nd",
     "init",
-    "gluon.parameter",
+    "graph", "executor", "gluon.parameter",
     "gluon.paramdict",
     "gluon.blockio",
     "gluon.block",

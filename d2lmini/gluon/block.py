@@ -9,7 +9,8 @@ import re
 import warnings
 from collections import defaultdict
 
-from ..errors import BlockInitError
+from ..autograd import STATE
+from ..errors import BlockInitError, HybridizationError
 from . import blockio
 from .paramdict import ParameterDict
 from .parameter import Constant, Parameter
@@ -55,6 +56,8 @@ class Block:
     ...     def forward(self, x):
     ...         return self.hidden(x)
     """
+
+    _traceable = False  # HybridBlocks can be traced into a graph
 
     def __init__(self, prefix=None, params=None):
         kind = type(self).__name__.lower()
@@ -130,7 +133,9 @@ class Block:
         return " " + _plain_list_message(*self._plain_list)
 
     def _structure_changed(self):
-        """Called when children or parameters change (hybrid blocks clear caches)."""
+        """Children or parameters changed: hybridized ancestors must trace again."""
+        if self._parent is not None:
+            self._parent[0]._structure_changed()
 
     @property
     def params(self):
@@ -167,6 +172,12 @@ class Block:
     def __call__(self, *args, **kwargs):
         if not args and not kwargs:
             return self  # Gluon 2 code calls block()(x) on values of _children
+        if STATE.tracer is not None and not self._traceable:
+            raise HybridizationError(
+                f"{self._where()} is a plain Block inside a hybridized block: only "
+                "HybridBlocks can be traced. Make it a HybridBlock (and a "
+                "HybridSequential instead of a Sequential), or do not hybridize the "
+                "outer block.")
         if self._pending_init:
             self._finish_init(args)
         pre, post = self._hooks

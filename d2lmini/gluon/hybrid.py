@@ -1,13 +1,19 @@
-"""HybridBlock: a Block whose forward may later be traced and compiled.
+"""HybridBlock: a Block whose forward can be traced once and then run compiled.
 
-In this version every HybridBlock runs eagerly: hybridize() records its settings and
-the compiled path arrives with the hybridization work (chapter05/08). MXNet 1.x
-blocks that define hybrid_forward(self, F, x, ...) run here unchanged.
+After net.hybridize(), the first call with a new input signature (shapes, dtypes,
+device, training mode) traces forward with symbolic arrays into a graph; later calls
+with that signature run the compiled plan and no Python forward at all. MXNet 1.x
+blocks written with hybrid_forward(self, F, x, ...) work too.
+Shown in chapter05/08_hybridize.ipynb.
 """
-
 from .. import nd as _nd
 from .. import np as _np
 from .. import npx as _npx
+from ..autograd import STATE
+from ..errors import HybridizationError
+from ..executor import Plan
+from ..graph import Tracer, Var
+from ..ndarray import ndarray
 from .block import Block
 
 
@@ -35,20 +41,82 @@ class HybridBlock(Block):
     parameters' values, passed by name.
     """
 
+    _traceable = True
+
     def __init__(self, prefix=None, params=None):
-        super().__init__(prefix, params)
+        object.__setattr__(self, "_plans", {})  # input signature -> Plan
         object.__setattr__(self, "_hybrid_settings", None)
+        object.__setattr__(self, "_last_graph", None)
+        super().__init__(prefix, params)
 
     def hybridize(self, active=True, static_alloc=False, static_shape=False, **kwargs):
-        """Mark this block (and its children) for hybridized execution.
+        """Trace and compile forward at the next call (active=False: back to eager).
 
-        Differs from MXNet for now: blocks still run eagerly after this call.
+        Calling it on a container hybridizes every child as well.
         """
         settings = dict(static_alloc=static_alloc, static_shape=static_shape)
         object.__setattr__(self, "_hybrid_settings", settings if active else None)
+        self._plans.clear()
         super().hybridize(
             active, static_alloc=static_alloc, static_shape=static_shape, **kwargs
         )
+
+    def _structure_changed(self):
+        self._plans.clear()
+        super()._structure_changed()
+
+    def __call__(self, *args, **kwargs):
+        if (self._hybrid_settings is None or STATE.tracer is not None or kwargs
+                or not args):
+            return super().__call__(*args, **kwargs)
+        key = self._signature(args)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._trace(args)
+        pre, post = self._hooks
+        for hook in pre:
+            hook(self, args)
+        (out,) = plan.run(args)
+        for hook in post:
+            hook(self, args, out)
+        return out
+
+    def _signature(self, args):
+        for a in args:
+            if type(a) is not ndarray:
+                raise HybridizationError(
+                    f"{self._where()}: a hybridized block takes ndarrays as "
+                    f"inputs, got {type(a).__name__}")
+        return (tuple((a.shape, a.dtype.str) for a in args), args[0].device,
+                STATE.training)
+
+    def _trace(self, args):
+        tracer = Tracer(self, self.collect_params())
+        with tracer:
+            symbols = [tracer.input(a) for a in args]
+            if self._pending_init:
+                self._finish_init(symbols)
+            out = self.forward(*symbols)
+        if not isinstance(out, ndarray):
+            raise HybridizationError(
+                f"{self._where()}: a hybridized forward must return one ndarray, got "
+                f"{type(out).__name__}. Return a single array (or leave this block "
+                "un-hybridized).")
+        graph = tracer.graph
+        if type(out._data) is Var:
+            graph.outputs = [out._data.index]
+        else:  # the output does not depend on the inputs
+            graph.outputs = [tracer._capture(out)]
+        object.__setattr__(self, "_last_graph", graph)
+        return Plan(graph)
+
+    @property
+    def traced_graph(self):
+        """The graph of the last trace (None before the first hybridized call).
+
+        print(net.traced_graph) shows its listing; .to_dot() gives graphviz text.
+        """
+        return self._last_graph
 
     def forward(self, x, *args):
         if type(self).hybrid_forward is HybridBlock.hybrid_forward:

@@ -12,7 +12,7 @@ import numpy as onp
 from .. import device as _dev
 from .. import init as _init
 from .. import np
-from ..autograd import pause
+from ..autograd import pause, untraced
 from ..errors import DeferredInitializationError, DeviceError, ShapeError
 from ..ndarray import ndarray
 
@@ -120,7 +120,7 @@ class Parameter:
         if not _known(self._shape):
             raise DeferredInitializationError(self._unknown_message())
         data = np.zeros(self._shape, dtype=self.dtype, device=device)
-        with pause():
+        with pause(), untraced():
             if self.init is not None:  # the parameter's own initializer wins
                 self.init._init_weight(self.path, data)
             else:

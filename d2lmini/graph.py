@@ -1,0 +1,200 @@
+"""Tracing: run a block's forward on symbolic arrays and keep the ops as a graph.
+
+A traced array holds a Var (shape and dtype, no numbers) instead of data, so every
+op reaches apply(), which hands it to the active Tracer. The graph is a flat list of
+op nodes over numbered values: inputs, parameters, constants, then op outputs.
+Shown in chapter05/08_hybridize.ipynb.
+"""
+import numpy as onp
+
+from .autograd import STATE
+from .errors import HybridizationError
+from .ndarray import _wrap, ndarray
+
+
+class Var:
+    """A value of the graph being traced: what it is, never what it holds."""
+
+    symbolic = True
+    __slots__ = ("index", "shape", "dtype", "tracer")
+
+    def __init__(self, index, shape, dtype, tracer):
+        self.index, self.shape, self.dtype, self.tracer = index, shape, dtype, tracer
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(onp.prod(self.shape)))
+
+    def _needs_values(self, what):
+        raise HybridizationError(
+            f"{self.tracer.where}: {what} needs the values of an array, but a "
+            "hybridized forward is traced with symbolic arrays that hold none. Use "
+            "array operations instead (e.g. np.where or np.maximum rather than "
+            "`if`), or leave this block un-hybridized (net.hybridize(active=False)).")
+
+    def __bool__(self):
+        self._needs_values("bool() (an `if` or `while` on an array)")
+
+    def item(self):
+        self._needs_values(".item()")
+
+    def get(self):
+        self._needs_values(".asnumpy()")
+
+    def __array__(self, dtype=None, copy=None):
+        self._needs_values("converting to NumPy")
+
+
+class Graph:
+    """The traced program: numbered values, op nodes, and which values are outputs."""
+
+    def __init__(self, name):
+        self.name = name
+        self.values = []     # (kind, label, shape, dtype) per value number
+        self.inputs = []     # value numbers of the forward's arguments
+        self.params = []     # (value number, structural name, Parameter)
+        self.consts = []     # (value number, raw array or Python value)
+        self.nodes = []      # (op, argument value numbers, keywords, output number)
+        self.outputs = []
+
+    def _value(self, kind, label, shape, dtype):
+        self.values.append((kind, label, tuple(shape), onp.dtype(dtype)))
+        return len(self.values) - 1
+
+    def listing(self):
+        """One line per value and op, like a small assembly listing."""
+        def show(i):
+            kind, label, shape, dtype = self.values[i]
+            return f"%{i}" if kind != "literal" else _short(label)
+
+        def typed(i):
+            _, _, shape, dtype = self.values[i]
+            return f"{dtype.name}{list(shape)}"
+
+        lines = [f"graph {self.name}("
+                 + ", ".join(f"%{i}: {typed(i)}" for i in self.inputs) + "):"]
+        for i, name, _ in self.params:
+            lines.append(f"  %{i} = param {name}  # {typed(i)}")
+        for i, value in self.consts:
+            if self.values[i][0] == "const":
+                lines.append(f"  %{i} = const  # {typed(i)}")
+        for op, args, kw, out in self.nodes:
+            extra = "".join(f", {k}={_short(v)}" for k, v in kw.items())
+            lines.append(f"  %{out} = {op.name}({', '.join(map(show, args))}{extra})"
+                         f"  # {typed(out)}")
+        lines.append("  return " + ", ".join(f"%{i}" for i in self.outputs))
+        return "\n".join(lines)
+
+    __str__ = listing
+
+    def to_dot(self):
+        """The graph in graphviz's DOT language (values as boxes, ops as ellipses)."""
+        lines = [f'digraph "{self.name}" {{', "  rankdir=TB;",
+                 '  node [fontname="Helvetica", fontsize=10];']
+        for i in self.inputs:
+            lines.append(f'  v{i} [shape=box, style=filled, fillcolor="#dbeafe", '
+                         f'label="input %{i}\\n{list(self.values[i][2])}"];')
+        for i, name, _ in self.params:
+            lines.append(f'  v{i} [shape=box, style=filled, fillcolor="#fef3c7", '
+                         f'label="{name}\\n{list(self.values[i][2])}"];')
+        for i, _ in self.consts:
+            if self.values[i][0] == "const":
+                lines.append(f'  v{i} [shape=box, label="const %{i}"];')
+        for op, args, kw, out in self.nodes:
+            lines.append(f'  v{out} [shape=ellipse, label="{op.name}\\n'
+                         f'{list(self.values[out][2])}"];')
+            for a in args:
+                if self.values[a][0] != "literal":
+                    lines.append(f"  v{a} -> v{out};")
+        for i in self.outputs:
+            lines.append(f'  out{i} [shape=box, style=filled, fillcolor="#dcfce7", '
+                         f'label="output"];\n  v{i} -> out{i};')
+        return "\n".join(lines + ["}"])
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+class Tracer:
+    """Active while a forward is traced: receives every op from apply()."""
+
+    def __init__(self, block, params):
+        self.where = block._where()
+        self.graph = Graph(type(block).__name__)
+        self._param_of = {id(p._data): (name, p) for name, p in params.items()
+                          if p._data is not None}
+        self._params = params
+        self._captured = {}
+
+    def input(self, x):
+        """A traced stand-in for the forward argument `x`."""
+        if not isinstance(x, ndarray):
+            raise HybridizationError(
+                f"{self.where}: a hybridized block takes ndarrays as inputs, got "
+                f"{type(x).__name__}. Pass it as a keyword of __init__ instead.")
+        index = self.graph._value("input", None, x.shape, x.dtype)
+        self.graph.inputs.append(index)
+        return _wrap(Var(index, x.shape, x.dtype, self))
+
+    def _ref(self, arg):
+        """The value number for an op argument, capturing parameters and constants."""
+        if type(arg) is ndarray:
+            data = arg._data
+            if type(data) is Var:
+                return data.index, _zeros(data)
+            if id(arg) not in self._captured:
+                self._captured[id(arg)] = self._capture(arg)
+            return self._captured[id(arg)], data
+        index = self.graph._value("literal", arg, getattr(arg, "shape", ()),
+                                  getattr(arg, "dtype", onp.float32))
+        self.graph.consts.append((index, arg))
+        return index, arg
+
+    def _capture(self, arr):
+        found = self._param_of.get(id(arr))
+        if found is None:  # a late-initialized parameter (deferred init in the trace)
+            for name, p in self._params.items():
+                if p._data is arr:
+                    found = (name, p)
+        if found is not None:
+            index = self.graph._value("param", found[0], arr.shape, arr.dtype)
+            self.graph.params.append((index, found[0], found[1]))
+            return index
+        index = self.graph._value("const", None, arr.shape, arr.dtype)
+        self.graph.consts.append((index, arr._data))
+        return index
+
+    def __call__(self, op, args, kw):
+        refs, samples = zip(*[self._ref(a) for a in args]) if args else ((), ())
+        for key in kw.values():
+            parts = key if isinstance(key, tuple) else (key,)
+            if any(type(p) is Var for p in parts):
+                parts[0]._needs_values("indexing with a traced array")
+        with onp.errstate(all="ignore"):
+            sample = op.fwd(*samples, **kw)
+        sample = onp.asarray(sample)
+        out = self.graph._value("node", op.name, sample.shape, sample.dtype)
+        self.graph.nodes.append((op, tuple(refs), dict(kw), out))
+        return _wrap(Var(out, sample.shape, sample.dtype, self))
+
+    def inplace(self, arr, what):
+        raise HybridizationError(
+            f"{self.where}: {what} cannot be traced: a hybridized graph has no "
+            "in-place writes. Write x = x + y instead of x += y.")
+
+    def __enter__(self):
+        if STATE.tracer is not None:
+            raise HybridizationError("a trace is already running")
+        STATE.tracer = self
+        STATE.update()
+        return self
+
+    def __exit__(self, *exc):
+        STATE.tracer = None
+        STATE.update()
+
+
+def _zeros(var):
+    """A stand-in array with the Var's shape and dtype, to learn ops' output shapes."""
+    return onp.zeros(var.shape, var.dtype)

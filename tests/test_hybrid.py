@@ -1,0 +1,293 @@
+"""Hybridization: traced graphs equal eager execution, caches, errors, listings."""
+import numpy as onp
+import pytest
+
+import d2lmini
+from d2lmini import autograd, gluon, init, np, npx
+from d2lmini.gluon import nn
+
+
+def grads(net):
+    return {k: p.grad().asnumpy().copy() for k, p in net.collect_params().items()
+            if p.grad_req != "null"}
+
+
+def eager_vs_hybrid(make, x, rtol=1e-5):
+    """Same net, same weights: outputs and every parameter gradient agree."""
+    np.random.seed(3)
+    net = make()
+    net.initialize(init.Xavier())
+    results = []
+    for active in (False, True):
+        net.hybridize(active=active)
+        with autograd.record():
+            out = net(x)
+            loss = (out * out).sum()
+        loss.backward()
+        results.append((out.asnumpy(), grads(net)))
+    (out_e, g_e), (out_h, g_h) = results
+    onp.testing.assert_allclose(out_h, out_e, rtol=rtol, atol=1e-6)
+    assert g_h.keys() == g_e.keys()
+    for k in g_e:
+        onp.testing.assert_allclose(g_h[k], g_e[k], rtol=rtol, atol=1e-6, err_msg=k)
+    return net
+
+
+def mlp(*acts):
+    net = nn.HybridSequential()
+    for units, act in zip((8, 6, 3), acts + (None,)):
+        net.add(nn.Dense(units, activation=act))
+    return net
+
+
+@pytest.mark.parametrize("act", ["relu", "sigmoid", "tanh", "softrelu", "softsign"])
+def test_dense_stacks_match_eager(act):
+    eager_vs_hybrid(lambda: mlp(act, act), np.random.normal(size=(4, 5)))
+
+
+def test_other_layers_match_eager():
+    def make():
+        net = nn.HybridSequential()
+        net.add(nn.Flatten(), nn.Dense(4, flatten=False), nn.Activation("tanh"),
+                nn.HybridLambda(lambda F, x: F.np.maximum(x, 0.1) * 2),
+                nn.Dropout(0.0), nn.Dense(2))
+        return net
+    eager_vs_hybrid(make, np.random.normal(size=(3, 2, 3)))
+
+
+class Parallel(gluon.HybridBlock):
+    def __init__(self):
+        super().__init__()
+        self.a, self.b = nn.Dense(3), nn.Dense(2)
+
+    def forward(self, x):
+        return np.concatenate([self.a(x), self.b(x)], axis=1).sum(axis=1)
+
+
+class OldStyle(gluon.HybridBlock):
+    def __init__(self):
+        super().__init__()
+        self.w = gluon.Parameter("w", shape=(3, 3), init=init.Normal(1.0))
+
+    def hybrid_forward(self, F, x, w):
+        return F.npx.sigmoid(F.np.dot(x, w)) - x.mean()
+
+
+def test_custom_blocks_and_hybrid_forward_match_eager():
+    eager_vs_hybrid(Parallel, np.random.normal(size=(4, 5)))
+    eager_vs_hybrid(OldStyle, np.random.normal(size=(2, 3)))
+
+
+def test_tied_parameters_sum_gradients_when_hybridized():
+    def make():
+        shared = nn.Dense(4, activation="relu", in_units=4)
+        net = nn.HybridSequential()
+        net.add(shared, shared, nn.Dense(4, params=shared.params))
+        return net
+    net = eager_vs_hybrid(make, np.random.normal(size=(2, 4)))
+    assert "1.weight" not in net.collect_params()
+
+
+def test_graph_listing_is_readable_and_stable():
+    net = mlp("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    text = str(net.traced_graph)
+    assert text.splitlines()[0] == "graph HybridSequential(%0: float32[2, 5]):"
+    assert "%1 = param 0.weight  # float32[8, 5]" in text
+    assert "= fully_connected(%0, %1, %2, flatten=True, relu=True)  # float32[2, 8]" \
+        in text
+    assert text.splitlines()[-1].startswith("  return %")
+    net.hybridize()
+    net(np.ones((2, 5)))
+    assert str(net.traced_graph) == text
+    dot = net.traced_graph.to_dot()
+    assert dot.startswith('digraph "HybridSequential"') and "v0 -> v3;" in dot
+
+
+def test_print_in_forward_runs_only_while_tracing(capsys):
+    class Talky(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Dense(2)
+
+        def forward(self, x):
+            print("x:", x)
+            return self.dense(x)
+
+    net = Talky()
+    net.initialize()
+    net.hybridize()
+    for _ in range(3):
+        net(np.ones((1, 3)))
+    out = capsys.readouterr().out
+    assert out == "x: <traced ndarray shape=(1, 3) dtype=float32>\n"
+    net(np.ones((4, 3)))  # a new shape traces again
+    assert capsys.readouterr().out.count("traced ndarray shape=(4, 3)") == 1
+
+
+def test_cache_per_signature_and_invalidation():
+    net = mlp("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    net(np.ones((3, 5)))
+    assert len(net._plans) == 2
+    with autograd.train_mode():
+        net(np.ones((2, 5)))
+    assert len(net._plans) == 3  # training mode is part of the signature
+    net.add(nn.Dense(1))
+    assert len(net._plans) == 0
+    net[3].initialize()
+    assert net(np.ones((2, 5))).shape == (2, 1)
+    net.hybridize()
+    assert len(net._plans) == 0
+    net[0].weight.set_data(np.zeros((8, 5)))  # values are read at every call
+    hybrid = net(np.ones((2, 5))).asnumpy()
+    net.hybridize(active=False)
+    onp.testing.assert_allclose(hybrid, net(np.ones((2, 5))).asnumpy(), rtol=1e-6)
+
+
+def test_child_change_invalidates_the_parents_plan():
+    class Outer(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.HybridSequential()
+            self.body.add(nn.Dense(3))
+
+        def forward(self, x):
+            return self.body(x)
+
+    net = Outer()
+    net.initialize()
+    net.hybridize()
+    assert net(np.ones((1, 4))).shape == (1, 3)
+    net.body.add(nn.Dense(7))
+    net.body[1].initialize()
+    assert net(np.ones((1, 4))).shape == (1, 7)
+
+
+def test_lazy_initialization_on_a_hybridized_first_call():
+    net = mlp("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    out = net(np.ones((2, 5)))
+    assert out.shape == (2, 3) and net[0].weight.shape == (8, 5)
+    assert "param 0.weight" in str(net.traced_graph)
+
+
+def test_load_parameters_and_reinitialize_are_seen(tmp_path):
+    net = mlp("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    x = np.ones((2, 5))
+    before = net(x).asnumpy()
+    net.save_parameters(str(tmp_path / "p.params"))
+    net.initialize(init.Constant(0.5), force_reinit=True)
+    assert not onp.allclose(net(x).asnumpy(), before)
+    net.load_parameters(str(tmp_path / "p.params"))
+    onp.testing.assert_allclose(net(x).asnumpy(), before, rtol=1e-6)
+
+
+def test_value_dependent_python_is_refused():
+    class Branchy(gluon.HybridBlock):
+        def __init__(self, what):
+            super().__init__()
+            self.what = what
+
+        def forward(self, x):
+            if self.what == "if":
+                if x.sum() > 0:
+                    return x
+            if self.what == "item":
+                return x * x.sum().item()
+            if self.what == "asnumpy":
+                return np.array(x.asnumpy())
+            if self.what == "float":
+                return x * float(x.sum())
+            if self.what == "inplace":
+                x += 1
+            return x
+
+    for what, phrase in [("if", "bool()"), ("item", r"\.item\(\)"),
+                         ("asnumpy", r"\.asnumpy\(\)"), ("float", r"\.item\(\)"),
+                         ("inplace", r"x = x \+ y")]:
+        blk = Branchy(what)
+        blk.hybridize()
+        with pytest.raises(d2lmini.HybridizationError, match=phrase):
+            blk(np.ones(3))
+        blk.hybridize(active=False)
+        blk(np.ones(3))  # eager mode runs it
+
+
+def test_plain_block_child_is_refused_with_advice():
+    class Plain(nn.Block):
+        def forward(self, x):
+            return x * 2
+
+    class Holder(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.inner = Plain()
+
+        def forward(self, x):
+            return self.inner(x)
+
+    net = Holder()
+    net.hybridize()
+    with pytest.raises(d2lmini.HybridizationError, match=r"Plain 'inner'.*Hybrid"):
+        net(np.ones(2))
+
+
+def test_hybridized_training_gives_the_same_losses():
+    def train(hybrid):
+        np.random.seed(5)
+        net = mlp("relu", "relu")
+        net.initialize()
+        if hybrid:
+            net.hybridize()
+        X, y = np.random.normal(size=(16, 5)), np.random.normal(size=(16, 3))
+        trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+        losses = []
+        for _ in range(5):
+            with autograd.record():
+                loss = gluon.loss.L2Loss()(net(X), y).mean()
+            loss.backward()
+            trainer.step(1)
+            losses.append(loss.item())
+        return losses
+
+    onp.testing.assert_allclose(train(True), train(False), rtol=1e-5)
+
+
+def test_output_that_ignores_the_input_and_identity_blocks():
+    class Const(gluon.HybridBlock):
+        def forward(self, x):
+            return np.ones((2,))
+
+    blk = Const()
+    blk.hybridize()
+    onp.testing.assert_array_equal(blk(np.zeros(5)).asnumpy(), [1, 1])
+    drop = nn.Dropout(0.5)
+    drop.hybridize()
+    x = np.arange(3)
+    x.attach_grad()
+    with autograd.record(train_mode=False):
+        y = (drop(x) * 2).sum()
+    y.backward()
+    onp.testing.assert_array_equal(x.grad.asnumpy(), [2, 2, 2])
+
+
+def test_npx_functions_inside_a_trace():
+    class Soft(gluon.HybridBlock):
+        def forward(self, x):
+            return npx.log_softmax(x, axis=-1)
+
+    eager_vs_hybrid(lambda: _with_dense(Soft()), np.random.normal(size=(3, 4)))
+
+
+def _with_dense(block):
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4), block)
+    return net
