@@ -29,7 +29,8 @@ class Plan:
         for index, x in zip(self.graph.inputs, inputs):
             env[index] = x._data
         for index, param in self.params:
-            env[index] = param.data()._data
+            data = param._data  # read at every call: training changes the values
+            env[index] = (data if data is not None else param.data())._data
         return env
 
     def run(self, inputs):
