@@ -10,23 +10,12 @@ from .errors import AutogradError
 
 
 class _State:
-    """The documented global scopes: recording, training mode and the active tracer.
+    """The documented global scopes: recording, training mode and the active tracer."""
 
-    `plain` is True when nothing is recorded or traced, so ops take the fast path.
-    """
-
-    __slots__ = ("recording", "training", "tracer", "plain")
+    __slots__ = ("recording", "training", "tracer")
 
     def __init__(self):
-        self.recording, self.training, self.tracer, self.plain = (
-            False,
-            False,
-            None,
-            True,
-        )
-
-    def update(self):
-        self.plain = not self.recording and self.tracer is None
+        self.recording, self.training, self.tracer = False, False, None
 
 
 STATE = _State()
@@ -41,12 +30,10 @@ class _Scope:
         rec, train = self._want
         STATE.recording = STATE.recording if rec is None else rec
         STATE.training = STATE.training if train is None else train
-        STATE.update()
         return self
 
     def __exit__(self, *exc):
         STATE.recording, STATE.training = self._saved
-        STATE.update()
 
 
 class untraced:
@@ -54,11 +41,9 @@ class untraced:
 
     def __enter__(self):
         self._saved, STATE.tracer = STATE.tracer, None
-        STATE.update()
 
     def __exit__(self, *exc):
         STATE.tracer = self._saved
-        STATE.update()
 
 
 def record(train_mode=True):
@@ -92,7 +77,6 @@ def is_training():
 def set_recording(is_recording):
     """Set recording on or off; returns the previous state (as in MXNet)."""
     previous, STATE.recording = STATE.recording, bool(is_recording)
-    STATE.update()
     return previous
 
 
@@ -135,10 +119,10 @@ def _toposort(roots):
     return order
 
 
-def _add(table, key, value, g):
-    entry = table.get(id(key))
+def _add(table, item, g):
+    entry = table.get(id(item))
     if entry is None:
-        table[id(key)] = [value, g]
+        table[id(item)] = [item, g]
     else:
         entry[1] = entry[1] + g
 
@@ -157,9 +141,9 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     for head, hg in zip(heads, head_grads):
         g = _head_gradient(head, hg)
         if head._node is not None:
-            _add(nodes, head._node, head._node, g)
+            _add(nodes, head._node, g)
         elif head._grad is not None:
-            _add(leaves, head, head, g.copy())
+            _add(leaves, head, g.copy())
         else:
             raise AutogradError(
                 "backward(): this array was not computed from anything that needs a "
@@ -187,7 +171,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
         for parent, g in zip(node.parents, grads):
             if parent is None or g is None:
                 continue
-            _add(nodes if type(parent) is Node else leaves, parent, parent, g)
+            _add(nodes if type(parent) is Node else leaves, parent, g)
         if not retain_graph:
             node.inputs = node.out = None
     adopted = set()

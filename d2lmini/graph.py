@@ -143,9 +143,10 @@ class Tracer:
             data = arg._data
             if type(data) is Var:
                 return data.index, _zeros(data)
-            if id(arg) not in self._captured:
-                self._captured[id(arg)] = self._capture(arg)
-            return self._captured[id(arg)], data
+            entry = self._captured.get(id(arg))
+            if entry is None:  # keep `arg` alive: a freed id could be reused
+                entry = self._captured[id(arg)] = (arg, self._capture(arg))
+            return entry[1], data
         index = self.graph._value("literal", arg, getattr(arg, "shape", ()),
                                   getattr(arg, "dtype", onp.float32))
         self.graph.consts.append((index, arg))
@@ -187,12 +188,10 @@ class Tracer:
         if STATE.tracer is not None:
             raise HybridizationError("a trace is already running")
         STATE.tracer = self
-        STATE.update()
         return self
 
     def __exit__(self, *exc):
         STATE.tracer = None
-        STATE.update()
 
 
 def _zeros(var):

@@ -318,7 +318,7 @@ class ndarray:
 
     # ---- reading and arithmetic ------------------------------------------------------
     def __getitem__(self, key):
-        if STATE.plain and type(self._data) is _ND:
+        if not STATE.recording and STATE.tracer is None and type(self._data) is _ND:
             return _wrap(self._data[_raw_key(key)])
         return apply(OPS["getitem"], self, key=_raw_key(key))
 

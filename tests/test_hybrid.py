@@ -291,3 +291,16 @@ def _with_dense(block):
     net = nn.HybridSequential()
     net.add(nn.Dense(4), block)
     return net
+
+
+def test_temporary_constants_in_forward_stay_distinct():
+    class Shifts(gluon.HybridBlock):
+        def forward(self, x):
+            for step in (1.0, 2.0, 4.0):  # each constant is freed after its use
+                x = x + np.full(x.shape, step)
+            return x
+
+    blk = Shifts()
+    blk.hybridize()
+    for _ in range(2):
+        onp.testing.assert_array_equal(blk(np.zeros(3)).asnumpy(), [7, 7, 7])

@@ -180,15 +180,19 @@ class Block:
                 "outer block.")
         if self._pending_init:
             self._finish_init(args)
-        pre, post = self._hooks
-        if pre or post:
-            for hook in pre:
-                hook(self, args)
-            out = self.forward(*args, **kwargs)
-            for hook in post:
-                hook(self, args, out)
-            return out
+        if self._hooks[0] or self._hooks[1]:
+            return self._run_hooked(args, lambda: self.forward(*args, **kwargs))
         return self.forward(*args, **kwargs)
+
+    def _run_hooked(self, args, compute):
+        """compute() between the forward pre-hooks and the forward hooks."""
+        pre, post = self._hooks
+        for hook in pre:
+            hook(self, args)
+        out = compute()
+        for hook in post:
+            hook(self, args, out)
+        return out
 
     def forward(self, *args):
         raise NotImplementedError(

@@ -73,13 +73,7 @@ class HybridBlock(Block):
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._trace(args)
-        pre, post = self._hooks
-        for hook in pre:
-            hook(self, args)
-        (out,) = plan.run(args)
-        for hook in post:
-            hook(self, args, out)
-        return out
+        return self._run_hooked(args, lambda: plan.run(args)[0])
 
     def _signature(self, args):
         for a in args:
