@@ -29,6 +29,10 @@ from pathlib import Path
 
 import pytest
 
+# The browser test runs this notebook itself; it is stored without outputs on
+# purpose, so nbval (which checks stored outputs) must not collect it.
+collect_ignore = ["all_views.ipynb"]
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 # Seconds for the whole module (server start, every notebook, teardown).
