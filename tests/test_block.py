@@ -88,6 +88,57 @@ def test_forward_before_initialize_names_the_parameter():
     net = mlp()
     with pytest.raises(RuntimeError, match=r"'0.weight' of Dense '0'.*net.initialize"):
         net(np.ones((2, 5)))
+    # The refused forward leaves nothing half done: the shape is still unknown.
+    assert net[0].weight.shape[1] == -1
+    assert net[0].weight.state == "uninitialized"
+
+
+def test_parameter_state_follows_its_life_cycle():
+    net = mlp()
+    weight = net[0].weight
+    assert weight.state == "uninitialized"
+    net.initialize()
+    assert weight.state == "deferred"
+    net(np.ones((2, 5)))
+    assert weight.state == "initialized"
+    assert nn.Dense(3, in_units=2).weight.state == "uninitialized"
+
+
+def test_named_children_and_named_blocks_with_a_block_added_twice():
+    shared = nn.Dense(4)
+    inner = nn.Sequential()
+    inner.add(nn.Dense(4))
+    net = nn.Sequential()
+    net.add(shared, inner, shared)
+    assert [k for k, _ in net.named_children()] == ["0", "1", "2"]
+    assert [b for _, b in net.named_children()][2] is shared
+    assert [p for p, _ in net.named_blocks()] == ["", "0", "1", "1.0"]
+    every = list(net.named_blocks(remove_duplicate=False))
+    assert [p for p, _ in every] == ["", "0", "1", "1.0", "2"]
+    assert every[4][1] is shared
+
+
+def test_a_block_cannot_contain_itself():
+    outer, inner = nn.Sequential(), nn.Sequential()
+    outer.add(inner)
+    with pytest.raises(ValueError, match="cannot add Sequential inside itself"):
+        inner.add(outer)
+    with pytest.raises(ValueError, match="Add a new instance instead"):
+        outer.add(outer)
+    assert len(inner) == 0 and len(outer) == 1
+
+
+def test_hybrid_settings_reports_the_flags():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(2))
+    assert net.hybrid_settings is None
+    net.hybridize(static_alloc=True)
+    assert net.hybrid_settings == {"static_alloc": True, "static_shape": False}
+    assert net[0].hybrid_settings == {"static_alloc": True, "static_shape": False}
+    net.hybrid_settings["static_alloc"] = False  # a copy: the block is unchanged
+    assert net.hybrid_settings["static_alloc"] is True
+    net.hybridize(active=False)
+    assert net.hybrid_settings is None
 
 
 def test_dense_shape_mismatch_names_block_and_shapes():
@@ -274,6 +325,10 @@ def test_summary_counts_shared_parameters_once(capsys):
     out = capsys.readouterr().out
     assert "(3, 2)" in out and "Sequential" in out
     assert "Parameters: 30 (30 trainable, 0 constant)" in out
+    # The second place of the block added twice has its own row, counted 0.
+    rows = [line.split() for line in out.splitlines()]
+    assert ["1", "Dense", "(same", "block", "as", "0)", "(3,", "4)", "0"] in rows
+    assert ["0", "Dense", "(3,", "4)", "20"] in rows
 
 
 def test_zero_grad_and_set_data():

@@ -78,11 +78,8 @@ class BlockTree(View):
         return hook
 
     def _add_hooks(self):
-        paths = {}
-        for path, block in self.net._walk():
-            paths.setdefault(id(block), (path.rstrip("."), block))
         self._hooks = [b.register_forward_hook(self._record(p))
-                       for p, b in paths.values()]
+                       for p, b in self.net.named_blocks()]
 
     def _watch(self):
         """Hooks that record the output shapes of the user's next forward, then go."""
@@ -95,7 +92,7 @@ class BlockTree(View):
         self._hooks.append(self.net.register_forward_hook(done))
 
     def _eager_forward(self, X):
-        hybrid = [(b, b._hybrid_settings) for _, b in self.net._walk()
+        hybrid = [(b, b.hybrid_settings) for _, b in self.net.named_blocks()
                   if isinstance(b, gluon.HybridBlock)]
         self._add_hooks()
         try:
@@ -105,7 +102,7 @@ class BlockTree(View):
         finally:
             self.detach()
             for block, settings in hybrid:  # parents first: children end as saved
-                if settings is not None or block._hybrid_settings is not None:
+                if settings is not None or block.hybrid_settings is not None:
                     block.hybridize(active=settings is not None, **(settings or {}))
 
     def refresh(self):
@@ -142,8 +139,9 @@ class BlockTree(View):
         node = self._nodes[path]
         shown = self._nodes.get(node.same_as, node)
         self.selected = path
-        source = data.forward_source(data.find_block(self.net, shown.path))
-        self.details.value = render.details_html(shown, source)
+        block = data.find_block(self.net, shown.path)
+        self.details.value = render.details_html(shown, data.forward_source(block),
+                                                 data.builtin_name(block))
         for key, row in self.rows.items():
             row.children[1].button_style = "info" if key == path else ""
 

@@ -47,15 +47,11 @@ class ParamInfo:
 
 def param_info(param, name, shared_with=None, stats=False) -> ParamInfo:
     """Describe `param`; with stats=True also its mean, std and first values."""
-    if param._data is not None:
-        state = "initialized"
-    else:
-        state = "deferred" if param._deferred is not None else "uninitialized"
     info = ParamInfo(name, param.shape, param.dtype.name,
                      "constant" if param.grad_req == "null" else "trainable",
-                     state, shared_with)
-    if stats and param._data is not None:
-        values = param._data.asnumpy().astype("float64")
+                     param.state, shared_with)
+    if stats and param.state == "initialized":
+        values = param.data().asnumpy().astype("float64")
         info.mean, info.std = float(values.mean()), float(values.std())
         info.head = tuple(float(v) for v in values.ravel()[:HEAD])
     return info
@@ -113,7 +109,7 @@ def _node(block, path, key, shapes, seen_blocks, seen_params):
         node.same_as = seen_blocks[id(block)]
         return node
     seen_blocks[id(block)] = path
-    for attr, param in block._reg_params.items():
+    for attr, param in block.params.items():
         name = f"{path}.{attr}" if path else attr
         first = seen_params.setdefault(id(param), name)
         info = param_info(param, name, None if first == name else first)
@@ -121,7 +117,7 @@ def _node(block, path, key, shapes, seen_blocks, seen_params):
         if info.shared_with is None:
             node.total += info.size or 0
             node.unknown |= not info.known
-    for child_key, child in block._children.items():
+    for child_key, child in block.named_children():
         child_path = f"{path}.{child_key}" if path else child_key
         sub = _node(child, child_path, child_key, shapes, seen_blocks, seen_params)
         node.children.append(sub)
@@ -212,14 +208,26 @@ def find_block(net, path):
     """The block at structural `path` ('' is `net` itself)."""
     block = net
     for key in path.split(".") if path else []:
-        if key not in block._children:
+        children = dict(block.named_children())
+        if key not in children:
             raise KeyError(f"no block at path {path!r} (no child {key!r})")
-        block = dict.__getitem__(block._children, key)
+        block = children[key]
     return block
 
 
+def builtin_name(block) -> str | None:
+    """'d2lmini.gluon.nn.Dense' for a layer the library defines, else None."""
+    cls = type(block)
+    if cls.__module__.split(".")[0] != "d2lmini":
+        return None
+    return f"{cls.__module__}.{cls.__name__}"
+
+
 def forward_source(block) -> str | None:
-    """The source of the method that defines what `block` computes, if Python has it."""
+    """The source of the method that defines what `block` computes, if Python has it
+    and the block is not one of the library's own layers (see builtin_name)."""
+    if builtin_name(block) is not None:
+        return None
     cls = type(block)
     method = cls.forward
     legacy = getattr(cls, "hybrid_forward", None)

@@ -38,7 +38,7 @@ class LazyInitView(View):
         if stepwise is None:
             stepwise = isinstance(net, (nn.Sequential, nn.HybridSequential))
         self.net, self.X = net, X
-        self.layers = list(net._children.items()) if stepwise else []
+        self.layers = list(net.named_children()) if stepwise else []
         self.before = data.snapshot(net)
         self.history = []  # what ran, in order: layers stepped through and net(X)
         self.output, self._next, self._value = None, 0, X

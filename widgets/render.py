@@ -189,8 +189,9 @@ def totals_text(t: data.Totals):
     return text + "."
 
 
-def details_html(node, source):
-    """What a selected node shows: its parameters, then its forward's source."""
+def details_html(node, source, builtin=None):
+    """What a selected node shows: its parameters, then its forward's source (or,
+    for one of the library's own layers, `builtin`: its full class name)."""
     rows = [(escape(p.name), shape_html(p.shape), escape(p.dtype),
              mark("constant", "constant") if p.kind == "constant" else "trainable",
              escape(p.state), escape(p.shared_with or ""),
@@ -199,8 +200,13 @@ def details_html(node, source):
     body = (table_html(("name", "shape", "dtype", "kind", "state", "shared with",
                         "size"), rows, right={6})
             if rows else f"<div style='color:{MUTED}'>no parameters of its own</div>")
-    src = (code_html(source) if source else
-           f"<div style='color:{MUTED}'>source of forward not available</div>")
+    if builtin:
+        src = (f"<div style='color:{MUTED}'>built-in layer {code(escape(builtin))}: "
+               "its forward is part of d2lmini</div>")
+    elif source:
+        src = code_html(source)
+    else:
+        src = f"<div style='color:{MUTED}'>source of forward not available</div>"
     return f"<div>{title}{body}<div style='margin-top:4px'>forward:</div>{src}</div>"
 
 
@@ -319,8 +325,10 @@ def graph_html(lines):
         shown.append(f"<div{style}>{escape(line.text)}</div>")
     legend = " ".join(mark(m, m) for m in ("fused", "in place", "static buffer"))
     # One op per line, never wrapped: a long line scrolls sideways instead.
-    return (f"<div style='font-family:{CODE};white-space:pre;padding:4px;"
+    # <pre>, not a styled <div>: a front end that strips styles from untrusted
+    # output (JupyterLab before the notebook is trusted) still shows monospace.
+    return (f"<pre style='font-family:{CODE};margin:0;padding:4px;"
             f"line-height:1.4;overflow-x:auto'><div style='display:inline-block;"
-            f"min-width:100%'>{''.join(shown)}</div></div>"
+            f"min-width:100%'>{''.join(shown)}</div></pre>"
             f"<div style='margin-top:4px'>{legend}: how the compiled plan runs "
             "each step</div>")

@@ -145,8 +145,8 @@ class TimingView(View):
 def _device_of(net):
     """The device of the network's first initialized parameter (None if none is)."""
     for param in net.collect_params().values():
-        if param._data is not None:
-            return param._data.device
+        if param.state == "initialized":
+            return param.data().device
     return None
 
 

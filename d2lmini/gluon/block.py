@@ -109,6 +109,11 @@ class Block:
             raise TypeError(
                 f"register_child expects a Block, got {type(block).__name__}"
             )
+        if block is self or any(b is self for _, b in block._walk()):
+            raise ValueError(
+                f"cannot add {block._where()} inside itself: a block cannot contain "
+                "itself, directly or through its children. Add a new instance "
+                "instead.")
         if name is None or name == block._legacy_name:
             name = str(len(self._children))  # structural, the same on every run
         if block._parent is None:
@@ -214,6 +219,9 @@ class Block:
 
     def _finish_init(self, args):
         waiting = [p for p in self._reg_params.values() if p._data is None]
+        for p in waiting:  # never initialized: say so before touching any shape
+            if p._deferred is None:
+                p._check_ready()
         if any(not p._shape or any(d <= 0 for d in p._shape) for p in waiting):
             self.infer_shape(*args)
         for p in waiting:
@@ -244,15 +252,31 @@ class Block:
         return _HookHandle(self._hooks[1], hook)
 
     # ---- the tree --------------------------------------------------------------------
-    def _walk(self, prefix="", seen=None):
-        """(structural prefix, block) for this block and each descendant, once."""
-        seen = set() if seen is None else seen
-        if id(self) in seen:
-            return
-        seen.add(id(self))
+    def named_children(self):
+        """(name, block) for each direct child, in the order they were added."""
+        return iter(list(self._children.items()))
+
+    def named_blocks(self, remove_duplicate=True):
+        """(structural path, block) for this block ('') and every descendant.
+
+        Depth first, in the order children were added, e.g. ('', net), ('0', ...),
+        ('0.hidden', ...). A block object added at two places is listed once
+        unless remove_duplicate=False, which lists every place it sits.
+        """
+        for prefix, block in self._walk(unique=remove_duplicate):
+            yield prefix.rstrip("."), block
+
+    def _walk(self, prefix="", unique=True, _seen=None):
+        """(structural prefix 'a.b.', block) for this block and each descendant:
+        each block object once, or at every place it sits when unique=False."""
+        if unique:
+            _seen = set() if _seen is None else _seen
+            if id(self) in _seen:
+                return
+            _seen.add(id(self))
         yield prefix, self
         for key, child in self._children.items():
-            yield from child._walk(f"{prefix}{key}.", seen)
+            yield from child._walk(f"{prefix}{key}.", unique, _seen)
 
     def collect_params(self, select=None):
         """All parameters of this block and its children, keyed by structural name.

@@ -99,11 +99,12 @@ def summary(self, *inputs):
 
     Runs one forward pass on `inputs` (so deferred shapes are filled in).
     """
-    shapes, handles = {}, []
-    for prefix, block in self._walk():
+    calls, handles = {}, []  # id(block) -> output shapes, one per call
+    for _, block in self.named_blocks():
 
-        def record(blk, args, out, key=prefix.rstrip(".")):
-            shapes[key] = getattr(out, "shape", type(out).__name__)
+        def record(blk, args, out):
+            calls.setdefault(id(blk), []).append(
+                getattr(out, "shape", type(out).__name__))
 
         handles.append(block.register_forward_hook(record))
     try:
@@ -111,8 +112,11 @@ def summary(self, *inputs):
     finally:
         for handle in handles:
             handle.detach()
+    places = {}  # id(block) -> its paths, for a block added at several places
+    for path, block in self.named_blocks(remove_duplicate=False):
+        places.setdefault(id(block), []).append(path)
     rows, seen, total, trainable = [], set(), 0, 0
-    for prefix, block in self._walk():
+    for key, block in self.named_blocks(remove_duplicate=False):
         count = 0
         for param in block._reg_params.values():
             if id(param) in seen:
@@ -122,13 +126,20 @@ def summary(self, *inputs):
             count += size
             trainable += size if param.grad_req != "null" else 0
         total += count
-        key = prefix.rstrip(".")
+        shapes, where = calls.get(id(block), []), places[id(block)]
+        # The k-th place of a block added k times ran its k-th call (in a
+        # Sequential); a block called more often than it sits shows its last.
+        shape = (shapes[where.index(key)] if len(shapes) == len(where)
+                 else shapes[-1] if shapes else "-")
+        cls = type(block).__name__
+        if where[0] != key:
+            cls += f" (same block as {where[0]})"
         depth = key.count(".") + 1 if key else 0
         rows.append(
             (
                 "  " * depth + (key or "(root)"),
-                type(block).__name__,
-                str(shapes.get(key, "-")),
+                cls,
+                str(shape),
                 f"{count:,}",
             )
         )

@@ -64,6 +64,13 @@ class HybridBlock(Block):
             active, static_alloc=static_alloc, static_shape=static_shape, **kwargs
         )
 
+    @property
+    def hybrid_settings(self):
+        """None while eager; after hybridize(), a copy of its flags, e.g.
+        {'static_alloc': False, 'static_shape': False}."""
+        settings = self._hybrid_settings
+        return None if settings is None else dict(settings)
+
     def _structure_changed(self):
         self._plans.clear()
         super()._structure_changed()

@@ -95,6 +95,14 @@ class Parameter:
         self._shape = tuple(n if n > 0 else o for o, n in zip(old, new_shape))
 
     # ---- life cycle ------------------------------------------------------------------
+    @property
+    def state(self):
+        """'initialized' (it holds values), 'deferred' (initialize() was called and
+        the values wait for a forward to reveal the shape) or 'uninitialized'."""
+        if self._data is not None:
+            return "initialized"
+        return "deferred" if self._deferred is not None else "uninitialized"
+
     def initialize(
         self, init=None, device=None, default_init=None, force_reinit=False, ctx=None
     ):

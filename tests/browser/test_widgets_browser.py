@@ -15,6 +15,7 @@ test runs the same checks on a notebook of plain ipywidgets, broken on purpose, 
 show that they catch what they should. See ``tests/browser/README.md``.
 """
 
+import importlib.util
 import json
 import re
 import shutil
@@ -415,3 +416,73 @@ def test_all_views_render_in_jupyterlab(lab, open_notebook, browser, artifacts):
     print(f"all views checked in {time.monotonic() - started:.0f} s; "
           f"screenshots in {artifacts}")
     assert not problems, "problems in the widget views:\n" + format_problems(problems)
+
+
+# --- the static forms, in a saved notebook opened without running it ----------------
+
+# The title each view's static HTML starts with (widgets/*.py `title`).
+STATIC_TITLES = {"blocktree": "Block tree", "lazyinit": "Lazy initialization",
+                 "timing": "Eager vs hybridized", "graph": "Traced graph"}
+
+JS_SHUTDOWN = """async ms => {
+  await Promise.race([window.__d2l.panel.sessionContext.shutdown(),
+    new Promise(resolve => setTimeout(resolve, ms))]);
+}"""
+
+
+def run_notebooks_module():
+    spec = importlib.util.spec_from_file_location(
+        "run_notebooks", Path(__file__).resolve().parents[2] / "tools/run_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def static_problems(state):
+    """View cells that do not show their static HTML (a title, images loaded)."""
+    found = {}
+    for cell in state["cells"]:
+        kind = cell["id"].split("-")[0]
+        if cell["type"] != "code" or kind not in STATIC_TITLES:
+            continue
+        out = found.setdefault(cell["id"], [])
+        title = STATIC_TITLES[kind]
+        if not any(t["text"].startswith(title) and not t["widget"]
+                   for t in cell["top"]):
+            out.append(f"no static form titled {title!r}; shows "
+                       f"{[t['text'][:60] for t in cell['top']]}")
+        out += [f"widget error: {text}" for text in cell["errorWidgets"]]
+        if cell["loading"]:
+            out.append("shows 'Loading widget...' instead of the static form")
+        out += [f"image did not load: {i['src']}..." for i in cell["images"]
+                if not i["ok"]]
+        if cell["id"] in DIAGRAMS and shutil.which("dot") and not cell["images"]:
+            out.append("no diagram image in the static form")
+    return {cell: items for cell, items in found.items() if items}
+
+
+def test_static_forms_show_in_a_saved_notebook(lab, open_notebook, browser):
+    """all_views.ipynb executed and saved as tools/run_notebooks.py stores the
+    chapter (no widget state), then opened without running anything and with its
+    kernel shut down: each view shows its static HTML, as a learner sees a
+    notebook from the repository before running it."""
+    nb_path = lab.root / "static_views.ipynb"
+    shutil.copy(NOTEBOOK, nb_path)
+    runner = run_notebooks_module()
+    nb, _, _ = runner.execute(nb_path)
+    runner.write_atomically(nb, nb_path)
+    with open_notebook(nb_path.name) as session:
+        session.evaluate(JS_SHUTDOWN, 10000, what="shutting the kernel down")
+        session.settle("showing the stored outputs")
+        state = session.evaluate(JS_STATE)
+        session.shot("static-forms-light")
+        problems = static_problems(state)
+        problems.setdefault("log console", []).extend(
+            log_problems(session.log_console()))
+    # Shutting the kernel down cancels the debugger's start-up request; that
+    # message is ours, not the notebook's.
+    problems["browser"] = [m for m in dict.fromkeys(browser.console)
+                           if "Could not restore the debugger state" not in m]
+    problems = {where: items for where, items in problems.items() if items}
+    assert not problems, ("the static forms do not show:\n"
+                          + format_problems(problems))
