@@ -189,6 +189,28 @@ def test_blocks_in_a_plain_list_are_not_registered():
         net(np.ones((1, 3)))
 
 
+def test_a_list_filled_after_assignment_gets_the_hint_too():
+    class AppendNet(nn.Block):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []  # empty when assigned, filled by add()
+
+        def add(self, block):
+            self.blocks.append(block)
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return x
+
+    net = AppendNet()
+    net.add(nn.Dense(4))
+    with pytest.warns(UserWarning, match="AppendNet.blocks is a plain Python list"):
+        net.initialize()
+    with pytest.raises(RuntimeError, match="AppendNet.blocks is a plain Python list"):
+        net(np.ones((2, 3)))
+
+
 def test_unknown_activation():
     with pytest.raises(ValueError, match="unknown activation 'rleu'.*'relu'"):
         nn.Dense(3, activation="rleu")
@@ -310,6 +332,9 @@ def test_repr_shows_the_tree():
 
 def test_parameter_dict_prints_a_table():
     net = mlp()
+    text = repr(net.collect_params())  # before initialize(): nothing is deferred
+    assert "0.weight  (8, -1)  float32  uninitialized" in text
+    assert "0.bias    (8,)     float32  uninitialized" in text
     net.initialize()
     text = repr(net.collect_params())
     assert "0.weight  (8, -1)  float32  deferred" in text

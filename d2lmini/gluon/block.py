@@ -344,6 +344,9 @@ class Block:
                     )
                 ):
                     warnings.warn(_plain_list_message(block, attr), stacklevel=2)
+                    for item in value:  # filled after assignment: mark them now
+                        if isinstance(item, Block) and item._parent is None:
+                            object.__setattr__(item, "_plain_list", (block, attr))
 
     def zero_grad(self):
         """Set every parameter's gradient to zero."""

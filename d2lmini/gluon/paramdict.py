@@ -90,7 +90,7 @@ class ParameterDict(dict):
                 p.dtype.name,
                 "constant"
                 if isinstance(p, Constant)
-                else ("deferred" if p._data is None else p.grad_req),
+                else (p.state if p._data is None else p.grad_req),
             )
             for k, p in self.items()
         ]
