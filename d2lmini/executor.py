@@ -10,7 +10,7 @@ autograd.record() it runs an inference program compiled once per plan:
   every call (never for the arrays returned to the caller).
 Under record() it runs the plain steps, keeping every intermediate, and the whole
 plan is one tape node per output whose backward walks the steps in reverse.
-Shown in chapter05/08_hybridize.ipynb.
+Shown in chapter05/08_hybridization.ipynb.
 """
 from .autograd import STATE, Node
 from .device import array_module

@@ -3,7 +3,7 @@
 A traced array holds a Var (shape and dtype, no numbers) instead of data, so every
 op reaches apply(), which hands it to the active Tracer. The graph is a flat list of
 op nodes over numbered values: inputs, parameters, constants, then op outputs.
-Shown in chapter05/08_hybridize.ipynb.
+Shown in chapter05/08_hybridization.ipynb.
 """
 import numpy as onp
 

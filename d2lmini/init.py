@@ -2,7 +2,7 @@
 
 A subclass overrides `_init_weight(name, data)` and writes into `data` in place, as in
 the chapter's custom initializer. Names ending in 'bias' get `_init_bias` (zeros).
-Shown in chapter05/03_parameter_initialization.ipynb.
+Shown in chapter05/03_initialization.ipynb.
 """
 
 import math

@@ -41,10 +41,14 @@ def _broadcast_error(op, raws, exc):
     shapes = " and ".join(
         str(getattr(r, "shape", "scalar")) for r in raws if hasattr(r, "shape")
     )
+    if op.name in ("dot", "matmul", "fully_connected"):
+        rule = ("A matrix product needs the last axis of the first input to equal "
+                "the first (for matmul: second-to-last) axis of the second")
+    else:
+        rule = "Broadcasting matches shapes from the last axis"
     return ShapeError(
         f"{op.name}: inputs of shapes {shapes} do not fit together "
-        f"({exc}). Broadcasting matches shapes from the last axis; "
-        "reshape one input or check which arrays you combine."
+        f"({exc}). {rule}; reshape one input or check which arrays you combine."
     )
 
 
@@ -400,5 +404,18 @@ def _reduction(name):
 
 for _name in ("sum", "mean", "max", "min", "prod"):
     setattr(ndarray, _name, _reduction(_name))
+
+
+def _spread(name):
+    def method(self, axis=None, keepdims=False, ddof=0):
+        from . import np as _np  # the np module imports this one
+
+        return getattr(_np, name)(self, axis=axis, keepdims=keepdims, ddof=ddof)
+
+    method.__name__ = name
+    return method
+
+
+ndarray.var, ndarray.std = _spread("var"), _spread("std")
 for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"):
     setattr(ndarray, _name, (lambda op: lambda self: apply(op, self))(OPS[_name]))

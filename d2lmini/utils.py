@@ -3,7 +3,7 @@
 benchmark(net, X) compares eager and hybridized calls with warm-up, repeats, the
 device synchronised before every reading and the first call (tracing) timed apart.
 The timing widget and tests/bench/bench.py share its core, time_per_call.
-Shown in chapter05/08_hybridize.ipynb.
+Shown in chapter05/08_hybridization.ipynb.
 """
 
 import gc

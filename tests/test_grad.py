@@ -186,6 +186,18 @@ for _name in ("sum", "mean", "max", "min", "prod"):
     row(_name, _fn, _ref, ((2, 3, 4),), _dom, note="all-keepdims", keepdims=True)
     row(_name, _fn, _ref, ((),), _dom, note="0d")
 
+# var and std are composites (mean, subtract, multiply, sum; std adds sqrt): each
+# row is filed under an op it records, with the function's name in its note.
+for _name, _op in (("var", "sum"), ("std", "sqrt")):
+    _fn, _ref = getattr(np, _name), getattr(onp, _name)
+    row(_op, _fn, _ref, (S23,), note=f"{_name}-all")
+    row(_op, lambda x, _n=_name: getattr(x, _n)(), _ref, (S23,),
+        note=f"{_name}-method")
+    row(_op, _fn, _ref, (S23,), note=f"{_name}-axis0", axis=0)
+    row(_op, _fn, _ref, ((2, 3, 4),), note=f"{_name}-axes02-keepdims",
+        axis=(0, 2), keepdims=True)
+    row(_op, _fn, _ref, (S23,), note=f"{_name}-ddof1-axis1", axis=1, ddof=1)
+
 row("norm", np.linalg.norm, onp.linalg.norm, ((4,),), note="vector")
 row("norm", np.linalg.norm, onp.linalg.norm, (S23,), note="frobenius")
 row("norm", np.linalg.norm, onp.linalg.norm, (S23,), note="axis1", axis=1)

@@ -8,7 +8,8 @@ script), in chapter05/, with PYTHONHASHSEED=0, as nbval runs it in the tests. It
 outputs are written back only when every cell ran; cells tagged `raises-exception`
 may raise. Widget state is not stored, so exported HTML and a notebook opened
 without a kernel show the views' static HTML. Execution timings and counts are
-normalised so that re-running an unchanged notebook changes nothing but the
+normalised, and the widget views' model ids (which name no stored state) made
+stable, so that re-running an unchanged notebook changes nothing but the
 volatile outputs (cells tagged `nbval-ignore-output`).
 
 Prints one line per notebook: seconds on the wall clock and the kernel's peak
@@ -16,6 +17,7 @@ memory (VmHWM), then the totals.
 """
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
@@ -28,6 +30,7 @@ from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTER = ROOT / "chapter05"
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 CELL_TIMEOUT = 120  # seconds; a cell that takes this long is a bug in the lesson
 KERNEL_SPEC = {"display_name": "Python 3 (ipykernel)", "language": "python",
                "name": "python3"}
@@ -60,10 +63,14 @@ def normalise(nb):
             continue
         count += 1
         cell.execution_count = count if cell.outputs or cell.source.strip() else None
-        for output in cell.outputs:
+        for number, output in enumerate(cell.outputs):
             if "execution_count" in output:
                 output["execution_count"] = count
             output.get("metadata", {}).pop("execution", None)
+            view = output.get("data", {}).get(WIDGET_MIME)
+            if view:  # no state is stored, so the id names nothing: make it stable
+                key = f"{cell.get('id', count)}-{number}".encode()
+                view["model_id"] = hashlib.sha1(key).hexdigest()[:32]
 
 
 def execute(path):

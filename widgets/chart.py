@@ -2,7 +2,7 @@
 
 Drawn with matplotlib's object interface (no pyplot, so no global figure state and
 no interactive backend) into PNG bytes with a transparent background and grey text
-that read on light and dark themes. Shown in chapter05/08_hybridize.ipynb.
+that read on light and dark themes. Shown in chapter05/08_hybridization.ipynb.
 """
 
 import io

@@ -2,7 +2,7 @@
 
 Everything here is read from a d2lmini network with no Jupyter library involved, so
 render.py can turn it into text or HTML and the tests can compare it exactly.
-Shown in chapter05/01_layers_and_blocks.ipynb and 04_lazy_init.ipynb.
+Shown in chapter05/01_layers_and_blocks.ipynb and 04_lazy_initialization.ipynb.
 """
 
 import inspect

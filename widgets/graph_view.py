@@ -1,7 +1,7 @@
 """GraphView: the graph a hybridized block was traced into, drawn and listed.
 
 The drawing (graphviz) sits beside the text listing; steps the compiled plan fuses
-or runs in place are highlighted in both. Shown in chapter05/08_hybridize.ipynb.
+or runs in place are highlighted in both. Shown in chapter05/08_hybridization.ipynb.
 """
 
 import ipywidgets as w

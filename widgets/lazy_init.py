@@ -3,7 +3,7 @@
 Before it, unknown input dimensions are -1 and the parameters are 'deferred';
 "Run forward" runs net(X) and the table fills in; "Step" runs one layer at a time,
 so each shape is seen to follow from the previous layer's output.
-Shown in chapter05/04_lazy_init.ipynb.
+Shown in chapter05/04_lazy_initialization.ipynb.
 """
 
 import ipywidgets as w

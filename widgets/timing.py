@@ -2,7 +2,7 @@
 
 d2lmini.benchmark does the measuring (warm-up, repeats, device synchronised, the
 first call timed apart); this view adds the controls, a progress bar and a chart.
-Shown in chapter05/08_hybridize.ipynb.
+Shown in chapter05/08_hybridization.ipynb.
 """
 
 import base64

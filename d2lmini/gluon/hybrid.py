@@ -4,7 +4,7 @@ After net.hybridize(), the first call with a new input signature (shapes, dtypes
 device, training mode) traces forward with symbolic arrays into a graph; later calls
 with that signature run the compiled plan and no Python forward at all. MXNet 1.x
 blocks written with hybrid_forward(self, F, x, ...) work too.
-Shown in chapter05/08_hybridize.ipynb.
+Shown in chapter05/08_hybridization.ipynb.
 """
 import warnings
 
@@ -156,7 +156,7 @@ class HybridBlock(Block):
         ('mlp-symbol.json', 'mlp-0000.params')
 
         gluon.SymbolBlock.imports loads them without this Python class.
-        Shown in chapter05/08_hybridize.ipynb.
+        Shown in chapter05/08_hybridization.ipynb.
         """
         graph = self._last_graph
         if graph is None:

@@ -131,7 +131,8 @@ class Dense(HybridBlock):
         if weight is None:
             weight = self.weight.data()  # raises the right error
         if self._in_units(x) != weight.shape[1]:
-            last = "last dimension" if not self._flatten else "flattened example size"
+            last = ("last dimension" if not self._flatten or x.ndim <= 2
+                    else "flattened example size (all but the first axis)")
             raise ShapeError(
                 f"{self._where()}: expected inputs with {last} {weight.shape[1]}, got "
                 f"shape {x.shape}. Check the previous layer's units or this layer's "

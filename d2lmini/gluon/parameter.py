@@ -2,7 +2,7 @@
 
 A shape may hold -1 for a dimension that the first forward pass infers (deferred
 initialization): `initialize()` then only records the initializer. Shown in
-chapter05/02_parameters.ipynb and 04_lazy_init.ipynb.
+chapter05/02_parameters.ipynb and 04_lazy_initialization.ipynb.
 """
 
 import warnings

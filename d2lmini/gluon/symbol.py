@@ -2,7 +2,7 @@
 
 The graph file is checked field by field (graph.graph_from_json), then forward
 interprets it op by op through apply(), so autograd and hybridize() work as for any
-HybridBlock. Shown in chapter05/08_hybridize.ipynb.
+HybridBlock. Shown in chapter05/08_hybridization.ipynb.
 """
 import os
 
