@@ -406,16 +406,23 @@ for _name in ("sum", "mean", "max", "min", "prod"):
     setattr(ndarray, _name, _reduction(_name))
 
 
-def _spread(name):
-    def method(self, axis=None, keepdims=False, ddof=0):
-        from . import np as _np  # the np module imports this one
+def _var(self, axis=None, keepdims=False, ddof=0):
+    """Variance: the mean squared distance from the mean, divided by the count
+    minus `ddof`. Built from mean, subtract, multiply and sum, so gradients flow."""
+    axes = range(self.ndim) if axis is None else (
+        (axis,) if isinstance(axis, int) else axis)
+    count = 1
+    for ax in axes:
+        count *= self.shape[ax]
+    centered = self - self.mean(axis=axis, keepdims=True)
+    return (centered * centered).sum(axis=axis, keepdims=keepdims) / (count - ddof)
 
-        return getattr(_np, name)(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
-    method.__name__ = name
-    return method
+def _std(self, axis=None, keepdims=False, ddof=0):
+    """Standard deviation: the square root of var()."""
+    return self.var(axis=axis, keepdims=keepdims, ddof=ddof).sqrt()
 
 
-ndarray.var, ndarray.std = _spread("var"), _spread("std")
+ndarray.var, ndarray.std = _var, _std
 for _name in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu"):
     setattr(ndarray, _name, (lambda op: lambda self: apply(op, self))(OPS[_name]))

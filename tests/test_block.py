@@ -150,8 +150,13 @@ def test_dense_shape_mismatch_names_block_and_shapes():
     net = mlp()
     net.initialize()
     net(np.ones((2, 5)))
-    with pytest.raises(d2lmini.ShapeError, match=r"size 5, got shape \(2, 7\)"):
+    with pytest.raises(d2lmini.ShapeError,
+                       match=r"last dimension 5, got shape \(2, 7\)"):
         net(np.ones((2, 7)))
+    # More than two axes: Dense flattens, and the message says so.
+    with pytest.raises(d2lmini.ShapeError, match=r"flattened example size \(all but "
+                       r"the first axis\) 5, got shape \(2, 2, 3\)"):
+        net(np.ones((2, 2, 3)))
 
 
 def test_dense_rejects_non_arrays():

@@ -190,21 +190,13 @@ min = amin = _reduce("min")
 
 
 def var(a, axis=None, keepdims=False, ddof=0):
-    """Variance: the mean squared distance from the mean (over `ddof`-corrected
-    count), built from mean, subtract, multiply and sum, so gradients flow."""
-    a = a if isinstance(a, ndarray) else array(a)
-    axes = range(a.ndim) if axis is None else (
-        (axis,) if isinstance(axis, int) else axis)
-    count = 1
-    for ax in axes:
-        count *= a.shape[ax]
-    centered = a - mean(a, axis=axis, keepdims=True)
-    return sum(centered * centered, axis=axis, keepdims=keepdims) / (count - ddof)
+    """Variance (see ndarray.var)."""
+    return (a if isinstance(a, ndarray) else array(a)).var(axis, keepdims, ddof)
 
 
 def std(a, axis=None, keepdims=False, ddof=0):
     """Standard deviation: the square root of var()."""
-    return sqrt(var(a, axis=axis, keepdims=keepdims, ddof=ddof))
+    return (a if isinstance(a, ndarray) else array(a)).std(axis, keepdims, ddof)
 
 
 def argmax(a, axis=None):
