@@ -5,6 +5,16 @@ wrong kind of object, RuntimeError for state), so `except ValueError` still work
 """
 
 
+_SYMBOLS = {"add": "+", "subtract": "-", "multiply": "*", "true_divide": "/"}
+
+
+def rewrite_advice(what):
+    """How to say an in-place write without writing in place, for the operator in
+    `what` ('in-place true_divide' -> 'Write x = x / y instead of x /= y.')."""
+    symbol = _SYMBOLS.get(what.rsplit(" ", 1)[-1], "+")
+    return f"Write x = x {symbol} y instead of x {symbol}= y."
+
+
 class DeferredInitializationError(RuntimeError):
     """A parameter's shape is not known yet: run a forward pass first."""
 

@@ -5,10 +5,15 @@ op reaches apply(), which hands it to the active Tracer. The graph is a flat lis
 op nodes over numbered values: inputs, parameters, constants, then op outputs.
 Shown in chapter05/08_hybridization.ipynb.
 """
+
+import linecache
+import os
+import sys
+
 import numpy as onp
 
 from .autograd import STATE
-from .errors import DeviceError, HybridizationError
+from .errors import DeviceError, HybridizationError, rewrite_advice
 from .ndarray import _wrap, ndarray
 
 
@@ -26,7 +31,8 @@ class Var:
 
     def _needs_values(self, what):
         raise HybridizationError(
-            f"{self.tracer.where}: {what} needs the values of an array, but a "
+            f"{self.tracer.where}{user_line()}: {what} needs the values of an "
+            "array, but a "
             "hybridized forward is traced with symbolic arrays that hold none. Use "
             "array operations instead (e.g. np.where or np.maximum rather than "
             "`if`), or leave this block un-hybridized (net.hybridize(active=False)).")
@@ -42,6 +48,23 @@ class Var:
 
     def __array__(self, dtype=None, copy=None):
         self._needs_values("converting to NumPy")
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_line():
+    """' at forward: `if x.sum() > 0:`', the innermost line of the caller's own
+    code (outside d2lmini) on the stack, for errors raised while tracing; '' if
+    there is none or its source is unknown."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not path.startswith(_PACKAGE + os.sep):
+            line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+            return f" at {frame.f_code.co_name}: `{line}`" if line else ""
+        frame = frame.f_back
+    return ""
 
 
 class Graph:
@@ -88,6 +111,10 @@ class Graph:
         return "\n".join(lines)
 
     __str__ = listing
+
+    def __repr__(self):
+        return (f"<Graph of {self.name}: {len(self.inputs)} input(s), "
+                f"{len(self.nodes)} op(s); print() it for the listing>")
 
     def to_dot(self):
         """The graph in graphviz's DOT language (values as boxes, ops as ellipses)."""
@@ -199,8 +226,8 @@ class Tracer:
 
     def inplace(self, arr, what):
         raise HybridizationError(
-            f"{self.where}: {what} cannot be traced: a hybridized graph has no "
-            "in-place writes. Write x = x + y instead of x += y.")
+            f"{self.where}{user_line()}: {what} cannot be traced: a hybridized "
+            f"graph has no in-place writes. {rewrite_advice(what)}")
 
     def __enter__(self):
         if STATE.tracer is not None:

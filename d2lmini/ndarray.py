@@ -11,7 +11,7 @@ import numpy as onp
 from . import device as _dev
 from . import ops_array  # noqa: F401  (registers the array ops)
 from .autograd import STATE, Node, backward
-from .errors import AutogradError, DeviceError, ShapeError
+from .errors import AutogradError, DeviceError, ShapeError, rewrite_advice
 from .ops import OPS
 
 _ND = onp.ndarray
@@ -302,9 +302,8 @@ class ndarray:
         if STATE.recording and (self._node is not None or self._grad is not None):
             raise AutogradError(
                 f"{what} on an array that is part of the recorded graph inside "
-                "autograd.record(): backward() needs its old value. Write "
-                "x = x + y instead of x += y (or x[:] = ...), or do it outside "
-                "record()."
+                "autograd.record(): backward() needs its old value. "
+                f"{rewrite_advice(what)} (or x[:] = ...), or do it outside record()."
             )
 
     # ---- writes ----------------------------------------------------------------------

@@ -208,17 +208,34 @@ def test_value_dependent_python_is_refused():
                 return x * float(x.sum())
             if self.what == "inplace":
                 x += 1
+            if self.what == "divide":
+                x /= 2
             return x
 
-    for what, phrase in [("if", "bool()"), ("item", r"\.item\(\)"),
-                         ("asnumpy", r"\.asnumpy\(\)"), ("float", r"\.item\(\)"),
-                         ("inplace", r"x = x \+ y")]:
+    # Each message names the line of forward that did it, and the right rewrite.
+    for what, phrase in [
+        ("if", r"at forward: `if x.sum\(\) > 0:`: bool\(\)"),
+        ("item", r"at forward: `return x \* x.sum\(\).item\(\)`: \.item\(\)"),
+        ("asnumpy", r"\.asnumpy\(\)"), ("float", r"\.item\(\)"),
+        ("inplace", r"at forward: `x \+= 1`.*x = x \+ y instead of x \+= y"),
+        ("divide", r"x = x / y instead of x /= y"),
+    ]:
         blk = Branchy(what)
         blk.hybridize()
         with pytest.raises(d2lmini.HybridizationError, match=phrase):
             blk(np.ones(3))
         blk.hybridize(active=False)
         blk(np.ones(3))  # eager mode runs it
+
+
+def test_traced_graph_repr_is_short_and_stable():
+    net = mlp("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    assert repr(net.traced_graph) == (
+        "<Graph of HybridSequential: 1 input(s), 3 op(s); print() it for the "
+        "listing>")
 
 
 def test_plain_block_child_is_refused_with_advice():
@@ -446,5 +463,6 @@ def test_indexing_with_a_traced_array_is_refused_with_advice():
     blk = Index()
     blk.hybridize()
     with pytest.raises(d2lmini.HybridizationError,
-                       match=r"Index: indexing with a traced array \(npx.pick"):
+                       match=r"Index at forward: `return x\[0, i\]  # the traced "
+                             r"index .*`: indexing with a traced array \(npx.pick"):
         blk(np.ones((2, 3)), np.array([0, 1], dtype="int64"))

@@ -249,13 +249,15 @@ def test_diagram_drawn_by_dot(tmp_path, monkeypatch):
     monkeypatch.setenv("D2LMINI_DOT", fake_dot(
         tmp_path, "echo '<?xml version=\"1.0\"?>'; echo '<svg width=\"8pt\"></svg>'"))
     assert dot.to_svg("digraph {}") == '<svg width="8pt"></svg>\n'
+    start, end = "<!-- d2l-diagram -->", "<!-- /d2l-diagram -->"
     assert dot.diagram_html("digraph {}") == (
-        '<div class="d2l-diagram"><svg style="max-width:100%;height:auto" '
-        'width="8pt"></svg>\n</div>')
+        f'{start}<div class="d2l-diagram"><svg style="max-width:100%;height:auto" '
+        f'width="8pt"></svg>\n</div>{end}')
     # Static HTML shows it as an image: untrusted notebooks drop inline <svg>.
     assert dot.diagram_html("digraph {}", inline=False) == (
-        '<div class="d2l-diagram"><img alt="graphviz diagram" style="max-width:100%" '
-        'src="data:image/svg+xml;base64,PHN2ZyB3aWR0aD0iOHB0Ij48L3N2Zz4K"/></div>')
+        f'{start}<div class="d2l-diagram"><img alt="graphviz diagram" '
+        'style="max-width:100%" '
+        f'src="data:image/svg+xml;base64,PHN2ZyB3aWR0aD0iOHB0Ij48L3N2Zz4K"/></div>{end}')
     net = hybrid()
     net(np.ones((1, 4)))
     view = GraphView(net)
@@ -269,6 +271,9 @@ def test_diagram_without_dot_says_how_to_install(tmp_path, monkeypatch):
     for hint in ("apt install graphviz", "conda install graphviz",
                  "brew install graphviz", "pip cannot", "b&lt;c"):
         assert hint in html
+    # Marked like a drawing, so nbval's sanitizer treats both alike.
+    assert html.startswith("<!-- d2l-diagram -->")
+    assert html.endswith("<!-- /d2l-diagram -->")
     monkeypatch.setenv("D2LMINI_DOT", fake_dot(tmp_path, "exit 3"))  # dot fails
     assert "apt install graphviz" in dot.diagram_html("digraph {}")
 

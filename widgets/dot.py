@@ -51,24 +51,33 @@ def to_svg(source, timeout=30):
     return done.stdout[done.stdout.index("<svg"):]  # drop the XML prologue
 
 
+DIAGRAM_START, DIAGRAM_END = "<!-- d2l-diagram -->", "<!-- /d2l-diagram -->"
+
+
 def diagram_html(source, svg="draw", inline=True):
     """The drawing of DOT `source` (`svg`: drawn already), or the install hint.
 
     inline=False gives an <img> instead of inline SVG: saved notebooks that are
     not trusted have their HTML sanitized, which keeps images but drops <svg>.
+    The result sits between DIAGRAM_START and DIAGRAM_END comments, so a notebook
+    test can leave the drawing (which depends on graphviz's version) out of its
+    comparison: see tests/nbval_sanitize.cfg.
     """
     svg = to_svg(source) if svg == "draw" else svg
     if svg is None:
-        return ('<div class="d2l-diagram d2l-hint" style="padding:0.5em;border:1px '
+        body = ('<div class="d2l-diagram d2l-hint" style="padding:0.5em;border:1px '
                 'dashed var(--jp-border-color2, #888888);">'
                 f"{INSTALL_HINT}<details><summary>DOT source</summary><pre>"
                 f"{html.escape(source)}</pre></details></div>")
-    if inline:
+    elif inline:
         svg = svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
-        return f'<div class="d2l-diagram">{svg}</div>'
-    data = base64.b64encode(svg.encode()).decode("ascii")
-    return ('<div class="d2l-diagram"><img alt="graphviz diagram" '
-            f'style="max-width:100%" src="data:image/svg+xml;base64,{data}"/></div>')
+        body = f'<div class="d2l-diagram">{svg}</div>'
+    else:
+        data = base64.b64encode(svg.encode()).decode("ascii")
+        body = ('<div class="d2l-diagram"><img alt="graphviz diagram" '
+                'style="max-width:100%" '
+                f'src="data:image/svg+xml;base64,{data}"/></div>')
+    return DIAGRAM_START + body + DIAGRAM_END
 
 
 def themed(source):

@@ -56,7 +56,7 @@ def load_parameters(
         problems += [f"  missing in file: {k}" for k in params if k not in arrays]
     if not ignore_extra:
         problems += [f"  not in the network: {k}" for k in arrays if k not in params]
-    for key in params.keys() & arrays.keys():
+    for key in [k for k in params if k in arrays]:  # in the network's order
         want, got = params[key].shape, arrays[key].shape
         if (
             want is None

@@ -6,6 +6,8 @@ the first forward when it is not given. Shown in chapter05/01 and 04.
 
 import math
 
+import numpy as onp
+
 from .. import autograd
 from .. import np as _np
 from ..errors import ShapeError
@@ -130,6 +132,10 @@ class Dense(HybridBlock):
         weight = self.weight._data
         if weight is None:
             weight = self.weight.data()  # raises the right error
+        if autograd.STATE.tracer is None and (
+                type(weight._data) is not type(x._data)
+                or (type(x._data) is not onp.ndarray and weight.device != x.device)):
+            self.weight.data(x.device)  # names the layer and says how to move it
         if self._in_units(x) != weight.shape[1]:
             last = ("last dimension" if not self._flatten or x.ndim <= 2
                     else "flattened example size (all but the first axis)")
