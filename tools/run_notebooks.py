@@ -116,11 +116,11 @@ def main(argv=None):
     total, peaks, failed = 0.0, [], []
     for number, path in enumerate(paths, 1):
         name = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
-        print(f"[{number}/{len(paths)}] {name} ...", end=" ", flush=True)
+        head = f"[{number}/{len(paths)}] {name}:"
         try:
             nb, seconds, peak = execute(path)
         except CellExecutionError as exc:
-            print("FAILED (the file is left as it was)")
+            print(f"{head} FAILED (the file is left as it was)", flush=True)
             print(str(exc).strip(), file=sys.stderr)
             failed.append(str(name))
             continue
@@ -129,7 +129,7 @@ def main(argv=None):
         if peak is not None:
             peaks.append(peak)
         shown = f"{peak:.0f} MiB" if peak is not None else "peak memory unknown"
-        print(f"{seconds:.1f} s, {shown}")
+        print(f"{head} {seconds:.1f} s, {shown}", flush=True)
     if peaks:
         print(f"total {total:.1f} s; largest kernel peak {max(peaks):.0f} MiB")
     if failed:
