@@ -8,7 +8,7 @@ import numpy as onp
 import pytest
 
 import d2lmini
-from d2lmini import np, npx
+from d2lmini import gluon, np, npx
 from d2lmini.gluon import nn
 
 
@@ -173,3 +173,14 @@ def test_plain_numpy_npz_loads_as_dict():
     onp.savez("theirs.npz", w=onp.arange(3.0))
     loaded = npx.load("theirs.npz")
     onp.testing.assert_array_equal(loaded["w"].asnumpy(), [0, 1, 2])
+
+
+def test_saving_a_net_without_parameters_warns(tmp_path):
+    class ListNet(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = []
+
+    with pytest.warns(UserWarning, match="ListNet has no parameters, so the file "
+                                         "holds nothing.*plain Python list"):
+        ListNet().save_parameters(str(tmp_path / "empty.params"))

@@ -106,3 +106,14 @@ def test_dataloader_on_a_plain_dataset_and_bad_options():
         gluon.data.DataLoader(pairs, batch_size=2, last_batch="sometimes")
     with pytest.raises(ValueError, match="same length"):
         gluon.data.ArrayDataset(np.ones(3), np.ones(4))
+
+
+def test_trainer_without_parameters_warns_about_unregistered_layers():
+    class ListNet(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.layers = []
+
+    with pytest.warns(UserWarning, match="no parameters, so step\\(\\) will change "
+                                         "nothing.*plain Python list"):
+        gluon.Trainer(ListNet().collect_params(), "sgd")

@@ -6,6 +6,7 @@ Shown in chapter05/06_file_io.ipynb.
 """
 
 import math
+import warnings
 
 from .. import device as _dev
 from ..errors import ParameterLoadError
@@ -15,6 +16,12 @@ from ..serialization import load_arrays, save_arrays
 def save_parameters(self, filename, deduplicate=False):
     """Write every parameter's values to `filename` (an .npz archive, atomically)."""
     params = self.collect_params()
+    if not params:
+        warnings.warn(
+            f"save_parameters({filename!r}): {type(self).__name__} has no "
+            "parameters, so the file holds nothing. If it keeps its layers in a "
+            "plain Python list, they are not registered: use nn.Sequential or "
+            "self.register_child(block).", stacklevel=2)
     missing = [k for k, p in params.items() if p._data is None]
     if missing:
         raise RuntimeError(

@@ -4,6 +4,8 @@ Only SGD (with weight decay and momentum), which is what the chapter needs.
 Constants and parameters with grad_req='null' are never touched.
 """
 
+import warnings
+
 from .. import device as _dev
 from .parameter import Parameter
 
@@ -27,6 +29,12 @@ class Trainer:
                     f"Trainer expects Parameters (e.g. "
                     f"net.collect_params()), got {type(p).__name__}"
                 )
+        if not params:
+            warnings.warn(
+                "Trainer got no parameters, so step() will change nothing. If the "
+                "network keeps its layers in a plain Python list, they are not "
+                "registered: use nn.Sequential or self.register_child(block).",
+                stacklevel=2)
         if not isinstance(optimizer, str) or optimizer.lower() not in _OPTIMIZERS:
             raise ValueError(
                 f"Trainer: unknown optimizer {optimizer!r}; d2lmini "
