@@ -7,7 +7,6 @@ widget state stored, nbconvert would emit widget placeholders that need
 JavaScript from a CDN, and an offline page would show nothing.)
 """
 
-import importlib.util
 import re
 import shutil
 from pathlib import Path
@@ -23,22 +22,13 @@ WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 pytestmark = pytest.mark.notebook
 
 
-def load_runner():
-    spec = importlib.util.spec_from_file_location(
-        "run_notebooks", ROOT / "tools/run_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
+def executed(tmp_path_factory, notebook_runner):
     """all_views.ipynb run and stored the way the chapter's notebooks are."""
     path = tmp_path_factory.mktemp("export") / "all_views.ipynb"
     shutil.copy(NOTEBOOK, path)
-    runner = load_runner()
-    nb, _, _ = runner.execute(path)
-    runner.write_atomically(nb, path)
+    nb, _, _ = notebook_runner.execute(path)
+    notebook_runner.write_atomically(nb, path)
     return path
 
 

@@ -15,7 +15,6 @@ test runs the same checks on a notebook of plain ipywidgets, broken on purpose, 
 show that they catch what they should. See ``tests/browser/README.md``.
 """
 
-import importlib.util
 import json
 import re
 import shutil
@@ -430,14 +429,6 @@ JS_SHUTDOWN = """async ms => {
 }"""
 
 
-def run_notebooks_module():
-    spec = importlib.util.spec_from_file_location(
-        "run_notebooks", Path(__file__).resolve().parents[2] / "tools/run_notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def static_problems(state):
     """View cells that do not show their static HTML (a title, images loaded)."""
     found = {}
@@ -461,16 +452,16 @@ def static_problems(state):
     return {cell: items for cell, items in found.items() if items}
 
 
-def test_static_forms_show_in_a_saved_notebook(lab, open_notebook, browser):
+def test_static_forms_show_in_a_saved_notebook(lab, open_notebook, browser,
+                                               notebook_runner):
     """all_views.ipynb executed and saved as tools/run_notebooks.py stores the
     chapter (no widget state), then opened without running anything and with its
     kernel shut down: each view shows its static HTML, as a learner sees a
     notebook from the repository before running it."""
     nb_path = lab.root / "static_views.ipynb"
     shutil.copy(NOTEBOOK, nb_path)
-    runner = run_notebooks_module()
-    nb, _, _ = runner.execute(nb_path)
-    runner.write_atomically(nb, nb_path)
+    nb, _, _ = notebook_runner.execute(nb_path)
+    notebook_runner.write_atomically(nb, nb_path)
     with open_notebook(nb_path.name) as session:
         session.evaluate(JS_SHUTDOWN, 10000, what="shutting the kernel down")
         session.settle("showing the stored outputs")
