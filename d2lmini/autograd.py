@@ -131,8 +131,9 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     """Compute gradients of `heads` and store them in every leaf's `.grad`.
 
     Leaves are arrays with attach_grad() (and Parameters). grad_req 'write' replaces
-    the stored gradient, 'add' accumulates into it. Differs from MXNet: a head with
-    more than one element needs an explicit head gradient (or `.sum()` first).
+    the stored gradient, 'add' accumulates into it. As in MXNet, a head with more
+    than one element and no head gradient gets ones: backward() on per-example
+    losses computes the gradient of their sum (the book's `l.backward()`).
     """
     if not isinstance(heads, (list, tuple)):
         heads, head_grads = [heads], [head_grads]
@@ -181,14 +182,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
 
 def _head_gradient(head, head_grad):
     data = head._data
-    if head_grad is None:
-        if data.size != 1:
-            raise AutogradError(
-                f"backward() on an array of shape {data.shape} needs a head gradient: "
-                "only a single value (e.g. a loss) has an implicit one. Reduce first "
-                "(y.sum().backward(), y.mean().backward()) or pass "
-                "head_grad=np.ones_like(y). Differs from MXNet, which sums silently."
-            )
+    if head_grad is None:  # ones, for a scalar or not: MXNet's rule
         return xp_of(data).ones(data.shape, data.dtype)
     g = getattr(head_grad, "_data", head_grad)
     if getattr(g, "shape", None) != data.shape:
