@@ -336,14 +336,30 @@ def test_repr_shows_the_tree():
 
 
 def test_parameter_dict_prints_a_table():
+    # grad_req (what backward does) and state (deferred init) are two columns:
+    # a learner filters on p.grad_req != 'null' and the table shows 'null'.
     net = mlp()
     text = repr(net.collect_params())  # before initialize(): nothing is deferred
-    assert "0.weight  (8, -1)  float32  uninitialized" in text
-    assert "0.bias    (8,)     float32  uninitialized" in text
+    assert "name      shape    dtype    grad_req  state" in text
+    assert "0.weight  (8, -1)  float32  write     uninitialized" in text
+    assert "0.bias    (8,)     float32  write     uninitialized" in text
     net.initialize()
     text = repr(net.collect_params())
-    assert "0.weight  (8, -1)  float32  deferred" in text
-    assert "0.bias    (8,)     float32  write" in text
+    assert "0.weight  (8, -1)  float32  write     deferred" in text
+    assert "0.bias    (8,)     float32  write     initialized" in text
+    net.collect_params()["0.bias"].grad_req = "null"
+    assert "0.bias    (8,)     float32  null      initialized" in repr(
+        net.collect_params())
+
+
+def test_parameter_dict_marks_constants_with_grad_req_null():
+    block = nn.Block()
+    block.c = gluon.Constant(np.ones(2))
+    block.initialize()
+    text = repr(block.collect_params())
+    assert "c     (2,)   float32  null      initialized (Constant)" in text
+    assert [k for k, p in block.collect_params().items()
+            if p.grad_req != "null"] == []
 
 
 def test_summary_counts_shared_parameters_once(capsys):
@@ -354,7 +370,7 @@ def test_summary_counts_shared_parameters_once(capsys):
     net.summary(np.ones((3, 4)))
     out = capsys.readouterr().out
     assert "(3, 2)" in out and "Sequential" in out
-    assert "Parameters: 30 (30 trainable, 0 constant)" in out
+    assert "Parameters: 30 (30 trainable, 0 with grad_req='null')" in out
     # The second place of the block added twice has its own row, counted 0.
     rows = [line.split() for line in out.splitlines()]
     assert ["1", "Dense", "(same", "block", "as", "0)", "(3,", "4)", "0"] in rows

@@ -83,7 +83,7 @@ def test_block_tree_mlp(X):
         "(root)     MLP    (2, 10)    7,946",
         "├─ hidden  Dense  (2, 256)   5,376  weight (256, 20), bias (256,)",
         "└─ output  Dense  (2, 10)    2,570  weight (10, 256), bias (10,)",
-        "Total: 7,946 parameters (7,946 trainable, 0 constant).",
+        "Total: 7,946 parameters (7,946 trainable, 0 with grad_req='null').",
     ]
     assert repr(tree) == tree.text()
 
@@ -96,8 +96,9 @@ def test_block_tree_chimera_depth_and_constant(X):
         "(root)     Sequential      ()        5,112",
         "├─ 0 [+2]  NestMLP         (2, 16)   3,952",
         "├─ 1       Dense           (2, 20)     340  weight (20, 16), bias (20,)",
-        "└─ 2 [+1]  FixedHiddenMLP  ()          820  rand_weight (20, 20) const",
-        "Total: 5,112 parameters (4,712 trainable, 400 constant).",
+        "└─ 2 [+1]  FixedHiddenMLP  ()          820  rand_weight (20, 20) "
+        "grad_req=null",
+        "Total: 5,112 parameters (4,712 trainable, 400 with grad_req='null').",
     ]
     assert sum(p.data().size for p in net.collect_params().values()) == 5112
     tree.depth.value = 3  # the slider opens every level
@@ -121,8 +122,8 @@ def test_block_tree_tied_parameters_counted_once(X):
         "bias (8,) = 1.bias",
         "├─ 3    Dense (same block as 1)  (2, 8)        0",
         "└─ 4    Dense                    (2, 10)      90  weight (10, 8), bias (10,)",
-        "Total: 330 parameters (330 trainable, 0 constant); 2 shared parameter(s) "
-        "counted once.",
+        "Total: 330 parameters (330 trainable, 0 with grad_req='null'); "
+        "2 shared parameter(s) counted once.",
     ]
     assert sum(p.data().size for p in net.collect_params().values()) == 330
     assert data.totals(tree.full) == data.Totals(330, 330, 0, 0, 2)
@@ -143,8 +144,8 @@ def test_block_tree_deferred_fills_in_at_the_users_forward(X):
         "(root)  Sequential  -       266 + ?",
         "├─ 0    Dense       -       256 + ?  weight (256, -1), bias (256,)",
         "└─ 1    Dense       -        10 + ?  weight (10, -1), bias (10,)",
-        "Total: 266 + ? parameters (266 trainable, 0 constant); 2 parameter(s) "
-        "deferred: their shapes are known after the first forward.",
+        "Total: 266 + ? parameters (266 trainable, 0 with grad_req='null'); "
+        "2 parameter(s) deferred: their shapes are known after the first forward.",
     ]
     net(X)  # the view's hooks record the shapes, redraw, then remove themselves
     assert lines(tree.text())[2:5] == [
@@ -515,7 +516,7 @@ def test_shape_html_highlights_unknown_dimensions():
     assert render.count_text(0, True) == "?" and render.count_text(1234) == "1,234"
     const = gluon.Constant(np.ones((2, 2)))
     assert data.param_info(const, "c") == data.ParamInfo(
-        "c", (2, 2), "float32", "constant", "uninitialized")
+        "c", (2, 2), "float32", "null", "uninitialized")
     const.initialize()
     info = data.param_info(const, "c", stats=True)
     assert (info.state, info.mean, info.std, info.head) == (

@@ -24,7 +24,7 @@ class ParamInfo:
     name: str  # structural name from the root, e.g. '0.net.1.weight'
     shape: tuple | None
     dtype: str
-    kind: str  # 'trainable', or 'constant' for grad_req 'null'
+    grad_req: str  # 'write', 'add' or 'null' (not trained, e.g. a Constant)
     state: str  # 'uninitialized', 'deferred' (waits for a forward) or 'initialized'
     shared_with: str | None = None  # where this same Parameter object appeared first
     mean: float | None = None
@@ -34,6 +34,10 @@ class ParamInfo:
     @property
     def attr(self) -> str:
         return self.name.rsplit(".", 1)[-1]
+
+    @property
+    def trainable(self) -> bool:
+        return self.grad_req != "null"
 
     @property
     def known(self) -> bool:
@@ -48,7 +52,7 @@ class ParamInfo:
 def param_info(param, name, shared_with=None, stats=False) -> ParamInfo:
     """Describe `param`; with stats=True also its mean, std and first values."""
     info = ParamInfo(name, param.shape, param.dtype.name,
-                     "constant" if param.grad_req == "null" else "trainable",
+                     param.grad_req,
                      param.state, shared_with)
     if stats and param.state == "initialized":
         values = param.data().asnumpy().astype("float64")
@@ -130,7 +134,7 @@ def _node(block, path, key, shapes, seen_blocks, seen_params):
 class Totals:
     total: int  # numbers in all parameters whose shape is known
     trainable: int
-    constant: int
+    not_trained: int  # grad_req 'null'
     deferred: int  # parameters whose shape is not known yet
     shared: int  # parameters used at more than one place (counted once)
 
@@ -147,8 +151,8 @@ def totals(root: BlockNode) -> Totals:
                 result.deferred += 1
                 continue
             result.total += p.size
-            if p.kind == "constant":
-                result.constant += p.size
+            if not p.trainable:
+                result.not_trained += p.size
             else:
                 result.trainable += p.size
     result.shared = len(shared)
@@ -182,7 +186,7 @@ def _compact(node, tied):
 
 def _signature(node):
     return (node.cls, node.output_shape, node.same_as,
-            tuple((p.attr, p.shape, p.kind) for p in node.params),
+            tuple((p.attr, p.shape, p.grad_req) for p in node.params),
             tuple((c.key, c.repeat, _signature(c)) for c in node.children))
 
 

@@ -142,15 +142,15 @@ def out_text(node):
 
 def params_text(node):
     return ", ".join(f"{p.attr} {shape_text(p.shape)}"
-                     + (" const" if p.kind == "constant" else "")
+                     + ("" if p.trainable else " grad_req=null")
                      + (f" = {p.shared_with}" if p.shared_with else "")
                      for p in node.params)
 
 
 def params_html(node):
     return ", ".join(f"{escape(p.attr)} {shape_html(p.shape)}"
-                     + (" " + mark("const", "constant") if p.kind == "constant"
-                        else "")
+                     + ("" if p.trainable
+                        else " " + mark("grad_req=null", "constant"))
                      + (" " + mark(f"= {escape(p.shared_with)}", "shared")
                         if p.shared_with else "")
                      for p in node.params)
@@ -180,7 +180,7 @@ def tree_html(root, expanded):
 def totals_text(t: data.Totals):
     more = " + ?" if t.deferred else ""
     text = (f"Total: {t.total:,}{more} parameters ({t.trainable:,} trainable, "
-            f"{t.constant:,} constant)")
+            f"{t.not_trained:,} with grad_req='null')")
     if t.shared:
         text += f"; {t.shared} shared parameter(s) counted once"
     if t.deferred:
@@ -193,11 +193,11 @@ def details_html(node, source, builtin=None):
     """What a selected node shows: its parameters, then its forward's source (or,
     for one of the library's own layers, `builtin`: its full class name)."""
     rows = [(escape(p.name), shape_html(p.shape), escape(p.dtype),
-             mark("constant", "constant") if p.kind == "constant" else "trainable",
+             escape(p.grad_req) if p.trainable else mark("null", "constant"),
              escape(p.state), escape(p.shared_with or ""),
              count_text(p.size or 0, not p.known)) for p in node.params]
     title = f"<b>{escape(node.path or '(root)')}</b>: {escape(node_class(node))}"
-    body = (table_html(("name", "shape", "dtype", "kind", "state", "shared with",
+    body = (table_html(("name", "shape", "dtype", "grad_req", "state", "shared with",
                         "size"), rows, right={6})
             if rows else f"<div style='color:{MUTED}'>no parameters of its own</div>")
     if builtin:

@@ -175,8 +175,15 @@ class Block:
 
     # ---- calling ---------------------------------------------------------------------
     def __call__(self, *args, **kwargs):
+        """Run the block: hooks, deferred initialization, then forward(*args).
+
+        Called with no arguments it returns the block itself, so that Gluon 2
+        code, which keeps weak references in `_children` and runs
+        `block()(X)` on each of them, works unchanged. To run a network, pass
+        its input: `net(X)`.
+        """
         if not args and not kwargs:
-            return self  # Gluon 2 code calls block()(x) on values of _children
+            return self  # the Gluon 2 idiom block()(X); see the docstring
         if STATE.tracer is not None:
             return self._traced_call(STATE.tracer, args, kwargs)
         if self._pending_init:

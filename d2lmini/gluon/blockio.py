@@ -158,7 +158,7 @@ def summary(self, *inputs):
     lines += [
         rule,
         f"Parameters: {total:,} ({trainable:,} trainable, "
-        f"{total - trainable:,} constant)",
+        f"{total - trainable:,} with grad_req='null')",
         "Shared parameters are counted once.",
         rule,
     ]

@@ -81,21 +81,15 @@ class ParameterDict(dict):
             setattr(param, name, value)
 
     def __repr__(self):
+        # grad_req is the setting backward() reads ('write', 'add', 'null'; a
+        # Constant is 'null'); state is where deferred initialization stands.
         if not self:
             return "ParameterDict (empty)"
-        rows = [
-            (
-                k,
-                str(p.shape),
-                p.dtype.name,
-                "constant"
-                if isinstance(p, Constant)
-                else (p.state if p._data is None else p.grad_req),
-            )
-            for k, p in self.items()
-        ]
-        head = ("name", "shape", "dtype", "grad_req")
-        widths = [max(len(r[i]) for r in rows + [head]) for i in range(4)]
+        head = ("name", "shape", "dtype", "grad_req", "state")
+        rows = [(k, str(p.shape), p.dtype.name, p.grad_req,
+                 p.state + (" (Constant)" if isinstance(p, Constant) else ""))
+                for k, p in self.items()]
+        widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths)
         lines = [fmt.format(*head)] + [fmt.format(*r) for r in rows]
         return "ParameterDict\n" + "\n".join("  " + line.rstrip() for line in lines)
