@@ -189,8 +189,7 @@ def benchmark(net, *inputs, modes=("eager", "hybridized"), number=None, repeats=
         report(f"{mode}: unavailable", 1 + repeats)
 
     run = _calls(net, inputs, train)
-    hybrid_state = [(b, b._hybrid_settings) for _, b in net._walk()
-                    if isinstance(b, HybridBlock)]
+    hybrid_state = _hybridization_state(net)
     grads = []
     try:
         net.hybridize(active=False)
@@ -320,11 +319,21 @@ def _check_same_outputs(mode, net, inputs, reference):
                            f"eager mode {len(reference)}.")
 
 
+def _hybridization_state(net):
+    """Each HybridBlock's hybridize() settings, compiled plans and last graph."""
+    return [(b, b._hybrid_settings, dict(b._plans), b._last_graph)
+            for _, b in net._walk() if isinstance(b, HybridBlock)]
+
+
 def _restore_hybridization(state):
-    """Put back each HybridBlock's hybridize() settings, if any changed."""
-    if any(block._hybrid_settings != saved for block, saved in state):
-        for block, saved in state:  # parents first, so each child ends as saved
-            block.hybridize(active=saved is not None, **(saved or {}))
+    """Put back exactly what _hybridization_state saved: the network leaves
+    benchmark() as it came, with the plans it had (no re-trace at the next call,
+    and traced_graph and export() still show the caller's own input shape)."""
+    for block, settings, plans, graph in state:
+        object.__setattr__(block, "_hybrid_settings", settings)
+        object.__setattr__(block, "_last_graph", graph)
+        block._plans.clear()
+        block._plans.update(plans)
 
 
 def _saved_gradients(net, inputs):

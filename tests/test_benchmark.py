@@ -118,6 +118,18 @@ def test_restores_hybridized_state(X):
                                                      "static_shape": False}
 
 
+def test_keeps_the_traced_plans_and_graph_of_the_callers_shape(X):
+    # Timing another batch size must not leave the caller's net re-traced:
+    # traced_graph and export() keep showing the shape the caller used.
+    net = mlp()
+    net.hybridize()
+    net(X)
+    graph, plans = net.traced_graph, dict(net._plans)
+    d2lmini.benchmark(net, np.ones((64, 5)), **FAST)
+    assert net.traced_graph is graph and net._plans == plans
+    assert "float32[4, 5]" in str(net.traced_graph)
+
+
 def test_restores_mixed_state(X):
     net = mlp()
     net[1].hybridize()

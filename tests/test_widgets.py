@@ -13,7 +13,7 @@ import matplotlib
 import pytest
 from test_chapter_examples import MLP, FixedHiddenMLP, NestMLP
 
-from d2lmini import cpu, gluon, np
+from d2lmini import cpu, gluon, init, np
 from d2lmini.gluon import nn
 from widgets import BlockTree, GraphView, LazyInitView, TimingView, data, dot, render
 from widgets.timing import available_devices
@@ -338,10 +338,44 @@ def test_lazy_init_step_by_step(X):
     assert lines(view.text())[1].startswith(
         "After stepping through all 2 layers from X (2, 20): output (2, 10). ")
     view.step_button.click()  # one step too many: said in the view, not raised
-    assert "every layer has run" in view.status.value
+    assert "Every layer has run" in view.status.value
+    assert view.step() is None  # the method a cell calls: no exception either
+    assert "nothing left to step" in view.status.value
     view.run_button.click()
     assert lines(view.text())[-1] == "3. net(X): input (2, 20) -> output (2, 10)"
     assert lines(view.text())[1].startswith("After the forward on X (2, 20)")
+    assert view.step() is None  # Step after Run: finished, and says so
+
+
+def test_lazy_init_snapshots_keep_each_moment(X):
+    # A narrative shows snapshots; the live widget shown twice would show the
+    # last state in both places.
+    view = LazyInitView(deferred(), X)
+    before = view.snapshot()
+    view.step()
+    after_one = view.snapshot()
+    view.step()
+    assert "Before the first forward" in repr(before)
+    assert "(256, -1)" in repr(before) and "(10, -1)" in repr(before)
+    assert "After 1 of 2 step(s)" in repr(after_one)
+    assert "(10, -1)" in repr(after_one)  # layer 1 was still waiting then
+    assert "After stepping through all 2 layers" in repr(view.snapshot())
+    assert "After 1 of 2" in after_one._repr_html_()
+
+
+def test_lazy_init_prints_of_a_click_appear_in_the_view(X):
+    class Announce(init.Initializer):
+        def _init_weight(self, name, arr):
+            print("drawing", name)
+            arr[:] = 0.5
+
+    net = nn.Sequential()
+    net.add(nn.Dense(3))
+    net.initialize(Announce())
+    view = LazyInitView(net, X)
+    view.step_button.click()
+    printed = "".join(o.get("text", "") for o in view.printed.outputs)
+    assert "drawing" in printed and view.printed in view.children
 
 
 def test_lazy_init_run_forward_leaves_nothing_to_step(X):
@@ -357,8 +391,8 @@ def test_lazy_init_explains_what_it_cannot_do(X):
     view.run_button.click()
     assert "RuntimeError" in view.status.value
     assert "has not been initialized" in view.status.value
-    with pytest.raises(RuntimeError, match="use Run forward"):
-        view.step()
+    assert view.step() is None  # not a Sequential: said in the view
+    assert "use Run forward" in view.status.value
     with pytest.raises(TypeError, match="np.array"):
         LazyInitView(deferred(), X.asnumpy())
 
@@ -400,33 +434,59 @@ def test_timing_view_plain_block_is_eager_only(X):
     assert available_devices() == [cpu()]  # this machine has no GPU
 
 
+def record(mode, median, low, high, speedup, batch=2, device="cpu(0)"):
+    return data.TimingRecord(device, mode, batch, median, low, high, 5, 100,
+                             30e-6, speedup)
+
+
 def test_timing_text_is_honest_about_slow_hybridization():
     report = data.TimingReport("MLP", [
-        data.TimingRecord("cpu(0)", "eager", 2, 20e-6, 19e-6, 25e-6, 5, 100, 30e-6,
-                          1.0),
-        data.TimingRecord("cpu(0)", "hybridized", 2, 25e-6, 24e-6, 30e-6, 5, 100,
-                          900e-6, 0.8),
-        data.TimingRecord("gpu(0)", "hybridized", 2, 2e-3, 1e-3, 3e-3, 5, 1, 1.5,
-                          1.02)],
+        record("eager", 20e-6, 19e-6, 25e-6, 1.0),
+        record("hybridized", 25e-6, 24e-6, 30e-6, 0.8),
+        record("eager", 20e-6, 19e-6, 21e-6, 1.0, batch=4),
+        record("hybridized", 25e-6, 24e-6, 26e-6, 0.8, batch=4),
+        record("eager", 20e-6, 19e-6, 21e-6, 1.0, batch=8),
+        record("hybridized", 10e-6, 9.5e-6, 11e-6, 2.0, batch=8),
+        record("eager", 20e-6, 10e-6, 60e-6, 1.0, batch=16),  # a busy machine
+        record("hybridized", 50e-6, 45e-6, 55e-6, 0.4, batch=16)],
         [("gpu(0)", "hybridized static_alloc", "no GPU memory")])
-    assert lines(render.timing_text(report)) == [
+    assert lines(render.timing_text(report))[:3] == [
         "TimingView of MLP: time per call (median of the repeats)",
         "device  batch  mode        per call  min .. max          repeats x calls"
         "  first call  speed-up",
         "cpu(0)  2      eager        20.0 µs  19.0 µs .. 25.0 µs  5 x 100        "
         "     30.0 µs     1.00x",
-        "cpu(0)  2      hybridized   25.0 µs  24.0 µs .. 30.0 µs  5 x 100        "
-        "    900.0 µs     0.80x",
-        "gpu(0)  2      hybridized   2.00 ms  1.00 ms .. 3.00 ms  5 x 1          "
-        "      1.50 s     1.02x",
-        "cpu(0), batch 2, hybridized: slower than eager (0.80x). This happens for "
-        "small networks and noisy machines; hybridization pays off when Python "
-        "overhead dominates.",
-        "gpu(0), batch 2, hybridized: about as fast as eager (1.02x): the Python "
-        "work saved per call is small next to the arithmetic.",
+    ]
+    assert lines(render.timing_text(report))[-5:] == [
+        "cpu(0), batch 2, hybridized: no clear difference (0.80x, but the ranges "
+        "of the repeats overlap): the Python work saved per call is small next "
+        "to the arithmetic.",
+        "cpu(0), batch 4, hybridized: slower than eager (0.80x), consistently "
+        "over the repeats.",
+        "cpu(0), batch 8, hybridized: 2.00x faster than eager.",
+        "cpu(0), batch 16, hybridized: no verdict: the repeats varied by more "
+        "than 1.5x, so the CPU was busy with something else. Close other "
+        "programs and measure again (more repeats help).",
         "gpu(0), hybridized static_alloc: unavailable: no GPU memory",
     ]
     assert render.ACCENTS["unknown"] in render.timing_html(report)
+
+
+def test_timing_view_leaves_the_lessons_network_as_it_was(X):
+    # Measuring another batch size must not re-trace the lesson's net: its
+    # traced graph (what the listing and export() show) keeps the input shape.
+    net = hybrid()
+    net.hybridize()
+    net(X)
+    graph, plans = net.traced_graph, dict(net._plans)
+    view = TimingView(net, X, batch_sizes=[2, 8], **FAST)
+    view.run(8)
+    view.run_all()
+    assert net.traced_graph is graph and net._plans == plans
+    assert "float32[2, 20]" in str(net.traced_graph)
+    assert [r.batch_size for r in view.report.records] == [2, 2, 8, 8]
+    with pytest.raises(ValueError, match="not one of this view's"):
+        view.run(3)
 
 
 def test_timing_view_checks_its_arguments(X):

@@ -275,6 +275,26 @@ class TimingReport:
     unavailable: list = field(default_factory=list)  # (device, mode, reason)
 
 
+# A mode whose slowest repeat took this many times its fastest was disturbed
+# (another program, the browser, a busy laptop): its median says little.
+UNSTEADY = 1.5
+
+
+def steady(record) -> bool:
+    """Whether the repeats of `record` agree well enough to compare it."""
+    return record.high <= UNSTEADY * record.low
+
+
+def comparison(eager, other) -> str:
+    """'unsteady', 'overlap' (no clear difference), 'faster' or 'slower': how
+    `other` compares with the `eager` record of the same device and batch."""
+    if not (steady(eager) and steady(other)):
+        return "unsteady"
+    if other.low <= eager.high and eager.low <= other.high:
+        return "overlap"  # some repeat of each was as fast as some of the other
+    return "faster" if other.median < eager.median else "slower"
+
+
 def timing_records(result, batch_size) -> tuple[list, list]:
     """TimingRecords and (device, mode, reason) for one BenchmarkResult."""
     device = str(result.device)

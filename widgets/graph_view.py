@@ -32,13 +32,19 @@ class GraphView(View):
         self.diagram.layout = w.Layout(flex="0 1 auto", max_width="50%",
                                        overflow="auto")
         self.listing.layout = w.Layout(flex="1 1 0%", min_width="0", overflow="auto")
-        self.children = [w.HBox([self.refresh_button, self.status]),
+        self.children = [w.HBox([self.refresh_button, self.status]), self.printed,
                          w.HBox([self.diagram, self.listing])]
+        self.graph = None
         self.refresh()
 
     def refresh(self):
         """Read net.traced_graph again (a new input shape traces a new graph)."""
-        self.graph = _graph_of(self.net)
+        before, self.graph = self.graph, _graph_of(self.net)
+        if before is not None and before is self.graph:
+            self.status.value = render.escape(
+                "Refreshed: no new trace since the last look, so the graph is "
+                "the same. Run net(X) with a new input shape to trace again.")
+            return
         self.lines = data.listing_lines(self.graph)
         source = dot.themed(self.graph.to_dot())
         self._drawing = source, dot.to_svg(source)

@@ -50,7 +50,7 @@ class LazyInitView(View):
         self.step_button.on_click(lambda _: self._report(self.status, self.step))
         self.status, self.table = w.HTML(), w.HTML()
         self.children = [w.HBox([self.run_button, self.step_button]),
-                         self.status, self.table]
+                         self.status, self.printed, self.table]
         self.refresh()
 
     def run(self):
@@ -64,9 +64,16 @@ class LazyInitView(View):
         return out
 
     def step(self):
-        """Run the next child on the previous child's output (X for the first)."""
+        """Run the next child on the previous child's output (X for the first).
+
+        Returns that child's output; when nothing is left to step (every layer
+        has run, or the network is not a Sequential) it says so in the view and
+        returns None instead of raising, whatever was clicked before.
+        """
         if self._next >= len(self.layers):
-            raise RuntimeError(self._step_hint())
+            self.status.value = render.note(render.escape(self._step_hint()),
+                                            "filled" if self.layers else "unknown")
+            return None
         key, layer = self.layers[self._next]
         given = tuple(self._value.shape)
         self._value = layer(self._value)
@@ -83,7 +90,9 @@ class LazyInitView(View):
             return (f"Step runs the children one after another, which is what "
                     f"nn.Sequential does; {type(self.net).__name__}'s forward decides "
                     "its own order, so use Run forward (or pass stepwise=True).")
-        return "every layer has run; Run forward runs the whole network again."
+        return ("Every layer has run, so there is nothing left to step: the "
+                "table shows the final shapes. Run forward runs the whole network "
+                "again; a new LazyInitView on a new network starts over.")
 
     def refresh(self):
         """Read the parameters again and redraw the table."""

@@ -265,21 +265,31 @@ def _timing_rows(report):
 
 
 def verdicts(report):
-    """One honest sentence per hybridized measurement."""
+    """One honest sentence per hybridized measurement: a verdict only when the
+    repeats were steady and the two ranges do not overlap."""
+    eager = {(r.device, r.batch_size): r for r in report.records
+             if r.mode == "eager"}
     out = []
     for r in report.records:
-        if r.mode == "eager" or r.speedup is None:
+        base = eager.get((r.device, r.batch_size))
+        if r.mode == "eager" or base is None or r.speedup is None:
             continue
         where = f"{r.device}, batch {r.batch_size}, {r.mode}"
-        if r.speedup >= 1.1:
+        kind = data.comparison(base, r)
+        if kind == "unsteady":
+            out.append(f"{where}: no verdict: the repeats varied by more than "
+                       f"{data.UNSTEADY}x, so the CPU was busy with something "
+                       "else. Close other programs and measure again (more "
+                       "repeats help).")
+        elif kind == "overlap":
+            out.append(f"{where}: no clear difference ({r.speedup:.2f}x, but the "
+                       "ranges of the repeats overlap): the Python work saved "
+                       "per call is small next to the arithmetic.")
+        elif kind == "faster":
             out.append(f"{where}: {r.speedup:.2f}x faster than eager.")
-        elif r.speedup >= 0.9:
-            out.append(f"{where}: about as fast as eager ({r.speedup:.2f}x): the "
-                       "Python work saved per call is small next to the arithmetic.")
         else:
-            out.append(f"{where}: slower than eager ({r.speedup:.2f}x). This happens "
-                       "for small networks and noisy machines; hybridization pays off "
-                       "when Python overhead dominates.")
+            out.append(f"{where}: slower than eager ({r.speedup:.2f}x), "
+                       "consistently over the repeats.")
     out += [f"{d}, {m}: unavailable: {why}" for d, m, why in report.unavailable]
     return out
 
@@ -298,7 +308,7 @@ def timing_html(report, png_base64=None):
     rows = [tuple(escape(c) for c in r) for r in _timing_rows(report)]
     body = table_html(TIMING_HEAD, rows, right={3, 6, 7})
     for text in verdicts(report):
-        slow = "slower" in text or "unavailable" in text
+        slow = any(w in text for w in ("slower", "unavailable", "no verdict"))
         body += note(escape(text), "unknown" if slow else "filled")
     if png_base64:
         body += (f"<img alt='time per call, eager vs hybridized' "

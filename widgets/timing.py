@@ -66,14 +66,21 @@ class TimingView(View):
         self.progress = w.IntProgress(description="progress", min=0, max=1)
         self.status, self.table, self.chart = w.HTML(), w.HTML(), w.Output()
         self.children = [w.HBox([self.batch, self.repeats, self.measure]),
-                         self.progress, self.status, self.table, self.chart]
+                         self.progress, self.status, self.printed, self.table,
+                         self.chart]
         self.status.value = render.note(render.escape(
             f"Devices: {', '.join(map(str, self.devices))}. Press Measure."), "filled")
 
     # ---- measuring -------------------------------------------------------------------
-    def run(self):
-        """Measure now with the chosen batch size and repeats; returns the report."""
-        size, repeats = self.batch.value, self.repeats.value
+    def run(self, batch_size=None):
+        """Measure now with `batch_size` (default: the one chosen in the menu) and
+        the chosen repeats; returns the report. The network is left as it was:
+        same parameters, device, hybridization and traced plans."""
+        size, repeats = batch_size or self.batch.value, self.repeats.value
+        if size not in self.batch.options:
+            raise ValueError(f"TimingView.run: batch size {size!r} is not one of "
+                             f"this view's {list(self.batch.options)}; pass one "
+                             "of them (or make the view with batch_sizes=[...]).")
         X = _batch(self.X, size)
         total = len(self.devices) * len(self.modes) * (1 + repeats)
         self.progress.max, self.progress.value = total, 0
@@ -96,6 +103,13 @@ class TimingView(View):
         self.report = report  # earlier batch sizes stay, to compare in the chart
         self._show()
         return report
+
+    def run_all(self):
+        """Measure every batch size of the menu, smallest first; returns the report
+        (its chart then shows how the speed-up changes with the batch size)."""
+        for size in sorted(self.batch.options):
+            self.run(size)
+        return self.report
 
     def _progress(self, offset, device):
         def update(done, total, label):

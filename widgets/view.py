@@ -4,15 +4,47 @@ A live notebook shows the widget; a saved notebook, exported HTML or a front end
 without widgets shows the text/html (or text/plain) kept beside it in the same output.
 """
 
+import contextlib
+import io
+import threading
+
 import ipywidgets as w
 
 from . import render
+
+
+class Snapshot:
+    """A view as it was at one moment: static text and HTML, no widget.
+
+    Displaying a live view twice shows the same widget twice (both copies change
+    together); a narrative that shows a view "after step 1" and "after step 2"
+    displays view.snapshot() instead.
+    """
+
+    def __init__(self, text, html):
+        self._text, self._html = text, html
+
+    def __repr__(self):
+        return self._text
+
+    def _repr_html_(self):
+        return self._html
 
 
 class View(w.VBox):
     """Base of the views: subclasses say what they are as text() and html()."""
 
     title = ""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # What a button's action prints (an initializer's message, a print in a
+        # traced forward) shows here, inside the view: a callback has no cell.
+        self.printed = w.Output()
+
+    def snapshot(self) -> Snapshot:
+        """This view's current state as static text and HTML (see Snapshot)."""
+        return Snapshot(self.text(), self._repr_html_())
 
     def text(self) -> str:
         raise NotImplementedError
@@ -33,10 +65,19 @@ class View(w.VBox):
         return bundle
 
     def _report(self, status, action):
-        """Run a button's action; show an error in `status` instead of raising it
-        (an exception inside a callback would only reach the log console)."""
+        """Run a button's action with its prints shown in the view; show an error
+        in `status` instead of raising it (an exception inside a callback would
+        only reach the log console)."""
         try:
-            action()
+            if threading.current_thread() is not threading.main_thread():
+                return action()  # sys.stdout is global: never capture in a thread
+            captured = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(captured):
+                    action()
+            finally:
+                if captured.getvalue():
+                    self.printed.append_stdout(captured.getvalue())
         except Exception as exc:  # noqa: BLE001 - any failure is shown to the learner
             status.value = render.note(
                 render.escape(f"{type(exc).__name__}: {exc}"), "error")
