@@ -505,3 +505,25 @@ def test_every_activation_matches_its_formula():
         dense = layer(np.array([[-1.0, 0.25, 0.5, -2.0]])).asnumpy()
         onp.testing.assert_allclose(dense, formula(onp.full((1, 2), -2.25)),
                                     rtol=1e-6, err_msg=name)
+
+
+def test_infer_shape_that_leaves_a_dimension_unknown_says_so():
+    # The learner's infer_shape ran on a real batch: the message must not tell
+    # them to "run one batch first", but what infer_shape left undone.
+    class Lazy(nn.Block):
+        def __init__(self):
+            super().__init__()
+            self.weight = gluon.Parameter("weight", shape=(-1, 3))
+
+        def infer_shape(self, x):
+            pass  # forgot to set self.weight.shape
+
+        def forward(self, x):
+            return np.dot(x, self.weight.data())
+
+    layer = Lazy()
+    layer.initialize()
+    with pytest.raises(d2lmini.DeferredInitializationError,
+                       match=r"infer_shape ran on the first input \(shape \(2, 5\)\) "
+                             r"but left 'weight' \(-1, 3\)"):
+        layer(np.ones((2, 5)))

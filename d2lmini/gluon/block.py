@@ -10,7 +10,7 @@ import warnings
 from collections import defaultdict
 
 from ..autograd import STATE
-from ..errors import BlockInitError, HybridizationError
+from ..errors import BlockInitError, DeferredInitializationError, HybridizationError
 from . import blockio
 from .paramdict import ParameterDict
 from .parameter import Constant, Parameter
@@ -231,6 +231,15 @@ class Block:
                 p._check_ready()
         if any(not p._shape or any(d <= 0 for d in p._shape) for p in waiting):
             self.infer_shape(*args)
+            left = [f"'{p.path}' {p._shape}" for p in waiting
+                    if not p._shape or any(d <= 0 for d in p._shape)]
+            if left:
+                shapes = ", ".join(str(getattr(a, "shape", "?")) for a in args)
+                raise DeferredInitializationError(
+                    f"{self._where()}: infer_shape ran on the first input (shape "
+                    f"{shapes}) but left {', '.join(left)} with an unknown "
+                    "dimension (-1). infer_shape must set every unknown dimension "
+                    "from the input, e.g. self.weight.shape = (x.shape[-1], units).")
         for p in waiting:
             if p._deferred is not None:
                 p._finish_deferred_init()
