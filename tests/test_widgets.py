@@ -194,6 +194,8 @@ def test_block_tree_buttons_expand_collapse_select(X):
     assert "0.net.1" in tree.rows
     tree.collapse_all.click()
     assert list(tree.rows) == [""] and tree.depth.value == 0
+    # A closed block says how many blocks it hides, as the static table does.
+    assert tree.rows[""].children[1].description == "(root) [+3]: Sequential"
     tree.expand_all.click()
     assert len(tree.rows) == 9 and tree.depth.value == 3
     tree.rows["2"].children[1].click()
@@ -207,6 +209,13 @@ def test_block_tree_buttons_expand_collapse_select(X):
     assert "d2lmini.gluon.nn.Dense</code>: its forward is part of d2lmini" \
         in tree.details.value
     assert "def forward" not in tree.details.value
+
+
+def test_block_tree_selecting_a_repeated_block_names_that_row(X):
+    tree = BlockTree(tied(), X)
+    tree.rows["3"].children[1].click()
+    assert "<b>3: Dense (same block as 1)</b>" in tree.details.value
+    assert "1.weight" in tree.details.value  # the parameters of its first place
 
 
 def test_block_tree_diagram_and_static_html(X):
@@ -516,7 +525,8 @@ def test_graph_view_of_a_hybridized_net(X):
     ]
     assert [line.marks for line in view.lines] == [()] * 5 + [
         ("fused",), ("fused",), ("in place",), ()]
-    assert (f"<div style='background:{render.ACCENTS['in place']}'>  %7 = "
+    assert (f"<div style='white-space:pre;background:{render.ACCENTS['in place']}'>"
+            "  %7 = "
             "tanh(%6)  # float32[2, 3]  [in place]</div>") in view.listing.value
     assert "apt install graphviz" in view.diagram.value
     assert 'bgcolor=&quot;transparent&quot;' in view.diagram.value

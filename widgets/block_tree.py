@@ -140,8 +140,9 @@ class BlockTree(View):
         shown = self._nodes.get(node.same_as, node)
         self.selected = path
         block = data.find_block(self.net, shown.path)
-        self.details.value = render.details_html(shown, data.forward_source(block),
-                                                 data.builtin_name(block))
+        self.details.value = render.details_html(
+            shown, data.forward_source(block), data.builtin_name(block),
+            title=f"{path or '(root)'}: {render.node_class(node)}")
         for key, row in self.rows.items():
             row.children[1].button_style = "info" if key == path else ""
 
@@ -159,7 +160,7 @@ class BlockTree(View):
             toggle.on_click(lambda _, p=node.path: self.toggle(p))
         else:
             toggle = w.HTML(layout=w.Layout(**_TOGGLE))
-        name = button(f"{render.node_label(node)}: {render.node_class(node)}",
+        name = button(f"{render.node_label(node, hidden)}: {render.node_class(node)}",
                       button_style="info" if node.path == self.selected else "",
                       tooltip="show parameters and forward source")
         name.layout.margin = f"0 0 0 {node.depth * 1.5:.1f}em"

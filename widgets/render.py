@@ -189,14 +189,17 @@ def totals_text(t: data.Totals):
     return text + "."
 
 
-def details_html(node, source, builtin=None):
+def details_html(node, source, builtin=None, title=None):
     """What a selected node shows: its parameters, then its forward's source (or,
-    for one of the library's own layers, `builtin`: its full class name)."""
+    for one of the library's own layers, `builtin`: its full class name). `title`
+    (default: the node's path and class) names the row that was selected, e.g. a
+    block added a second time, whose details are those of its first place."""
     rows = [(escape(p.name), shape_html(p.shape), escape(p.dtype),
              escape(p.grad_req) if p.trainable else mark("null", "constant"),
              escape(p.state), escape(p.shared_with or ""),
              count_text(p.size or 0, not p.known)) for p in node.params]
-    title = f"<b>{escape(node.path or '(root)')}</b>: {escape(node_class(node))}"
+    title = (f"<b>{escape(title)}</b>" if title else
+             f"<b>{escape(node.path or '(root)')}</b>: {escape(node_class(node))}")
     body = (table_html(("name", "shape", "dtype", "grad_req", "state", "shared with",
                         "size"), rows, right={6})
             if rows else f"<div style='color:{MUTED}'>no parameters of its own</div>")
@@ -331,13 +334,16 @@ def graph_html(lines):
     shown = []
     for line in lines:
         accent = next((m for m in line.marks if m in ACCENTS), None)
-        style = f" style='background:{ACCENTS[accent]}'" if accent else ""
-        shown.append(f"<div{style}>{escape(line.text)}</div>")
+        # white-space:pre on each line too: a front end's own CSS for widget
+        # HTML must not be able to wrap a line in the middle of a token.
+        style = "white-space:pre" + (f";background:{ACCENTS[accent]}" if accent
+                                     else "")
+        shown.append(f"<div style='{style}'>{escape(line.text)}</div>")
     legend = " ".join(mark(m, m) for m in ("fused", "in place", "static buffer"))
     # One op per line, never wrapped: a long line scrolls sideways instead.
     # <pre>, not a styled <div>: a front end that strips styles from untrusted
     # output (JupyterLab before the notebook is trusted) still shows monospace.
-    return (f"<pre style='font-family:{CODE};margin:0;padding:4px;"
+    return (f"<pre style='font-family:{CODE};white-space:pre;margin:0;padding:4px;"
             f"line-height:1.4;overflow-x:auto'><div style='display:inline-block;"
             f"min-width:100%'>{''.join(shown)}</div></pre>"
             f"<div style='margin-top:4px'>{legend}: how the compiled plan runs "
