@@ -217,9 +217,11 @@ class Tracer:
                 if type(part) is Var:
                     part._needs_values("indexing with a traced array (npx.pick "
                                        "takes one entry per row by a traced index)")
-        with onp.errstate(all="ignore"):
-            sample = op.fwd(*samples, **kw)
-        sample = onp.asarray(sample)
+        if op.random:  # learn the shape without drawing numbers eager would not
+            sample = onp.zeros(samples[0].shape, samples[0].dtype)
+        else:
+            with onp.errstate(all="ignore"):
+                sample = onp.asarray(op.fwd(*samples, **kw))
         out = self.graph._value("node", op.name, sample.shape, sample.dtype)
         self.graph.nodes.append((op, tuple(refs), dict(kw), out))
         return _wrap(Var(out, sample.shape, sample.dtype, self))

@@ -9,7 +9,7 @@ import operator
 import numpy as onp
 
 from . import device as _dev
-from . import ops_array  # noqa: F401  (registers the array ops)
+from . import ops_array, ops_math, ops_shape  # noqa: F401  (register their ops)
 from .autograd import STATE, Node, backward
 from .errors import AutogradError, DeviceError, ShapeError, rewrite_advice
 from .ops import OPS
@@ -148,6 +148,52 @@ def _raw_key(key):
     if isinstance(key, tuple):
         return tuple(k._data if type(k) is ndarray else k for k in key)
     return key
+
+
+# Names from NumPy and PyTorch habits that d2lmini spells differently.
+_SPELLINGS = {
+    "numpy": "x.asnumpy()", "cpu": "x.as_in_ctx(npx.cpu())", "requires_grad":
+    "x.attach_grad()", "requires_grad_": "x.attach_grad()", "grad_fn": "x.grad",
+    "context_": "x.ctx", "mT": "x.T", "detach_": "x.detach()", "to": "x.to_device(d)",
+    "numel": "x.size", "dim": "x.ndim", "type": "x.astype(dtype)", "view":
+    "x.reshape(shape)", "permute": "x.transpose(axes)", "unsqueeze":
+    "x.expand_dims(axis)", "asscalar_": "x.item()",
+}
+
+
+class _Missing(AttributeError):
+    """An AttributeError whose advice is worked out only when it is shown, so that
+    hasattr() on a missing name stays cheap."""
+
+    def __init__(self, owner, name, names, spellings, prefix):
+        super().__init__(name)
+        self.name = name
+        self._about = owner, names, spellings, prefix
+
+    def __str__(self):
+        owner, names, spellings, prefix = self._about
+        hint = spellings.get(self.name)
+        if hint is None:
+            names = names() if callable(names) else names
+            import difflib  # only when shown: keeps import d2lmini fast
+
+            close = difflib.get_close_matches(
+                self.name, [n for n in names if not n.startswith("_")], n=1,
+                cutoff=0.75)
+            hint = f"{prefix}{close[0]}" if close else None
+        advice = f"; use {hint}" if hint else "; d2lmini does not offer it"
+        return f"{owner} has no attribute {self.name!r}{advice}"
+
+
+def no_attribute(owner, name, names, spellings, prefix):
+    """The AttributeError for a missing name: where, and what to write instead."""
+    if name.startswith("_"):
+        return AttributeError(f"{owner!r} object has no attribute {name!r}")
+    return _Missing(owner, name, names, spellings, prefix)
+
+
+def _class_names():
+    return dir(ndarray)
 
 
 class ndarray:
@@ -384,11 +430,14 @@ class ndarray:
     def argmin(self, axis=None):
         return apply(OPS["argmin"], self, axis=axis)
 
-    def all(self, axis=None):
-        return _wrap(self._data.all(axis=axis))
+    def all(self, axis=None, keepdims=False):
+        return apply(OPS["all"], self, axis=axis, keepdims=keepdims)
 
-    def any(self, axis=None):
-        return _wrap(self._data.any(axis=axis))
+    def any(self, axis=None, keepdims=False):
+        return apply(OPS["any"], self, axis=axis, keepdims=keepdims)
+
+    def __getattr__(self, name):  # only reached when normal lookup fails
+        raise no_attribute("ndarray", name, _class_names, _SPELLINGS, "x.")
 
 
 def _reduction(name):

@@ -3,9 +3,13 @@
 Activation functions, devices, and saving/loading arrays. Shown across chapter05.
 """
 
+from . import arrayfuncs as _af
 from . import device as _dev
+from .arrayfuncs import one_hot, topk  # noqa: F401
+from .autograd import STATE
 from .device import cpu, current_device, gpu, num_gpus  # noqa: F401
-from .ndarray import _wrap, apply, ndarray
+from .ndarray import _wrap, apply, ndarray, no_attribute
+from .np.random import seed  # noqa: F401  (npx.seed is np.random.seed)
 from .ops import OPS
 from .serialization import load_arrays, save_arrays
 
@@ -18,12 +22,153 @@ def sigmoid(x):
     return apply(OPS["sigmoid"], x)
 
 
-def softmax(data, axis=-1):
-    return apply(OPS["softmax"], data, axis=axis)
+def _no_length(name, length, use_length):
+    if use_length or length is not None:
+        raise NotImplementedError(
+            f"npx.{name}: length/use_length is not supported; mask the padded "
+            "entries first, e.g. with npx.sequence_mask(..., value=-1e6)")
 
 
-def log_softmax(data, axis=-1):
-    return apply(OPS["log_softmax"], data, axis=axis)
+def softmax(data, axis=-1, length=None, temperature=None, use_length=False,
+            dtype=None):
+    """exp(x / temperature), normalized to sum to one along `axis`."""
+    _no_length("softmax", length, use_length)
+    if temperature is not None and temperature != 1:
+        data = data / temperature
+    out = apply(OPS["softmax"], data, axis=axis)
+    return out if dtype is None else out.astype(dtype)
+
+
+def log_softmax(data, axis=-1, length=None, temperature=None, use_length=False,
+                dtype=None):
+    """The logarithm of softmax, computed without overflow."""
+    _no_length("log_softmax", length, use_length)
+    if temperature is not None and temperature != 1:
+        data = data / temperature
+    out = apply(OPS["log_softmax"], data, axis=axis)
+    return out if dtype is None else out.astype(dtype)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """The Euclidean norm (Frobenius for a matrix), as np.linalg.norm.
+
+    The chapter's FancyMLP loops `while npx.norm(x).item() > 1: x /= 2`.
+    """
+    return _af.norm(x, ord, axis, keepdims)
+
+
+def stop_gradient(data):
+    """The same values, with no gradient flowing back through them."""
+    return apply(OPS["stop_gradient"], data)
+
+
+def batch_dot(a, b, transpose_a=False, transpose_b=False):
+    """Matrix products of matching batches: (n, i, k) and (n, k, j) -> (n, i, j)."""
+    if transpose_a:
+        a = _af.swapaxes(a, -1, -2)
+    if transpose_b:
+        b = _af.swapaxes(b, -1, -2)
+    return apply(OPS["matmul"], a, b)
+
+
+reshape = _af.reshape_v2
+
+
+def sequence_mask(data, sequence_length=None, use_sequence_length=False, value=0.0,
+                  axis=0):
+    """Replace the steps at or after each sequence's length with `value`.
+
+    data has time along `axis` (0: (T, batch, ...), 1: (batch, T, ...)) and
+    sequence_length one length per batch entry.
+    """
+    if not use_sequence_length or sequence_length is None:
+        return data
+    if axis not in (0, 1):
+        raise ValueError(f"sequence_mask: axis must be 0 or 1, got {axis}")
+    steps = data.shape[axis]
+    time = _af.asnd(range(steps), data)
+    if axis == 0:  # (T, 1) against (1, batch)
+        keep = time.reshape(-1, 1) < sequence_length.reshape(1, -1)
+    else:          # (1, T) against (batch, 1)
+        keep = time.reshape(1, -1) < sequence_length.reshape(-1, 1)
+    keep = keep.reshape(keep.shape + (1,) * (data.ndim - 2))
+    return apply(OPS["where"], keep, data, float(value))
+
+
+def _softsign(x):
+    return x / (abs(x) + 1)
+
+
+_ACTIVATIONS = {
+    "relu": relu, "sigmoid": sigmoid, "tanh": lambda x: apply(OPS["tanh"], x),
+    "softrelu": lambda x: apply(OPS["softrelu"], x), "softsign": _softsign,
+    "log_sigmoid": lambda x: -apply(OPS["softrelu"], -x),
+    "mish": lambda x: x * apply(OPS["tanh"], apply(OPS["softrelu"], x)),
+}
+
+
+def activation(data, act_type="relu"):
+    """One of MXNet's activations by name: relu, sigmoid, tanh, softrelu, softsign,
+    log_sigmoid, mish."""
+    if act_type not in _ACTIVATIONS:
+        raise ValueError(f"activation: act_type must be one of "
+                         f"{sorted(_ACTIVATIONS)}, got {act_type!r}")
+    return _ACTIVATIONS[act_type](data)
+
+
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+
+def _negative_part(x):  # exp(x) - 1 for x <= 0, never overflowing elsewhere
+    return apply(OPS["expm1"], apply(OPS["minimum"], x, 0.0))
+
+
+def leaky_relu(data, gamma=None, act_type="leaky", slope=0.25, lower_bound=0.125,
+               upper_bound=0.334):
+    """x for x > 0, else: slope * x ('leaky'), gamma * x ('prelu'), slope * (e^x - 1)
+    ('elu'), or SELU's scaled form ('selu'). 'rrelu' uses the mean slope of its
+    bounds, which is what MXNet does in prediction mode."""
+    positive = data > 0
+    if act_type == "leaky":
+        negative = data * slope
+    elif act_type == "prelu":
+        if gamma is None:
+            raise ValueError("leaky_relu: act_type='prelu' needs gamma (the slopes)")
+        negative = data * gamma
+    elif act_type == "elu":
+        negative = _negative_part(data) * slope
+    elif act_type == "selu":
+        return apply(OPS["where"], positive, data,
+                     _negative_part(data) * _SELU_ALPHA) * _SELU_SCALE
+    elif act_type == "rrelu":
+        if STATE.training:
+            raise NotImplementedError(
+                "leaky_relu: act_type='rrelu' draws random slopes in training, "
+                "which d2lmini does not do; use act_type='leaky'")
+        negative = data * ((lower_bound + upper_bound) / 2)
+    else:
+        raise ValueError("leaky_relu: act_type must be 'leaky', 'prelu', 'elu', "
+                         f"'selu' or 'rrelu', got {act_type!r} (gelu is not offered)")
+    return apply(OPS["where"], positive, data, negative)
+
+
+def dropout(data, p=0.5, mode="training", axes=(), cudnn_off=True):
+    """Zero each entry with probability p and scale the rest by 1/(1-p), in
+    training mode (autograd.record()) or always with mode='always'. Axes listed in
+    `axes` share one mask value (the mask has length 1 there)."""
+    if mode not in ("training", "always"):
+        raise ValueError(f"dropout: mode must be 'training' or 'always', got {mode!r}")
+    if p == 0 or (mode == "training" and not STATE.training):
+        return data
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+    like = data
+    if axes:  # a slice of length 1 along the shared axes sets the mask's shape
+        key = [slice(None)] * data.ndim
+        for ax in (axes if isinstance(axes, (tuple, list)) else (axes,)):
+            key[ax] = slice(0, 1)
+        like = data[tuple(key)]
+    return data * apply(OPS["dropout_mask"], like, p=p)
 
 
 def pick(data, index, axis=-1, keepdims=False):
@@ -101,3 +246,20 @@ def load(file, device=None, ctx=None):
     if kind == "list":
         return [values[str(i)] for i in range(len(values))]
     return values
+
+
+# Names that npx spells another way (or that live in np).
+_SPELLINGS = {
+    "tanh": "np.tanh", "exp": "np.exp", "log": "np.log", "sum": "np.sum",
+    "dot": "np.dot", "concat": "np.concatenate", "seed_": "npx.seed",
+    "Activation": "npx.activation", "LeakyReLU": "npx.leaky_relu",
+    "Dropout": "npx.dropout", "FullyConnected": "npx.fully_connected",
+    "BlockGrad": "npx.stop_gradient", "broadcast_add": "np.add (it broadcasts)",
+    "softplus": "npx.activation(x, 'softrelu')", "gelu": "npx.leaky_relu is "
+    "without gelu; write 0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x**3)))",
+}
+
+
+def __getattr__(name):
+    raise no_attribute("d2lmini.npx", name, lambda: list(globals()), _SPELLINGS,
+                       "npx.")

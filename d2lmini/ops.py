@@ -29,13 +29,16 @@ class Op:
 
     `masked=True`: the VJP takes `needs`, one flag per input, and skips cotangents
     nobody needs (for products, where they are expensive).
+    `random=True`: the forward draws random numbers; its output has the shape and
+    dtype of its first input, so the tracer learns them without drawing any.
     """
 
-    __slots__ = ("name", "fwd", "vjp", "elementwise", "masked")
+    __slots__ = ("name", "fwd", "vjp", "elementwise", "masked", "random")
 
-    def __init__(self, name, fwd, vjp=None, elementwise=False, masked=False):
+    def __init__(self, name, fwd, vjp=None, elementwise=False, masked=False,
+                 random=False):
         self.name, self.fwd, self.vjp, self.elementwise = name, fwd, vjp, elementwise
-        self.masked = masked
+        self.masked, self.random = masked, random
 
     def __repr__(self):
         return f"Op({self.name})"
@@ -44,8 +47,8 @@ class Op:
 OPS = {}
 
 
-def defop(name, fwd, vjp=None, elementwise=False, masked=False):
-    OPS[name] = Op(name, fwd, vjp, elementwise, masked)
+def defop(name, fwd, vjp=None, elementwise=False, masked=False, random=False):
+    OPS[name] = Op(name, fwd, vjp, elementwise, masked, random)
     return OPS[name]
 
 
@@ -108,7 +111,11 @@ defop("power", operator.pow, _power_vjp, True)
 
 
 def _choose_vjp(g, out, a, b):
-    pick_a = a == out  # ties go to the first argument
+    # As MXNet (backward of maximum: a >= b, b < a): a tie goes to the first
+    # argument; against a Python number the array gets it (x >= 0 in maximum(0, x)).
+    if not hasattr(a, "shape"):
+        return None, _ub(g * (b == out), b)
+    pick_a = a == out
     return _ub(g * pick_a, a), _ub(g * ~pick_a, b)
 
 
@@ -198,7 +205,8 @@ def _dropout_mask(x, p):
     return mask if type(x) is _ND else xp_of(x).asarray(mask)
 
 
-defop("dropout_mask", _dropout_mask)  # random, no gradient: multiplied in by Dropout
+# Random, no gradient: Dropout multiplies it in.
+defop("dropout_mask", _dropout_mask, random=True)
 
 
 # ---- reductions ------------------------------------------------------------------
@@ -246,9 +254,10 @@ def _mean_vjp(g, out, x, axis=None, keepdims=False):
 
 
 def _extreme_vjp(g, out, x, axis=None, keepdims=False):
+    # As MXNet (backward uses x == out): every tied maximum gets the full gradient,
+    # so x.max() of [1, 3, 3] sends [0, 1, 1]. (An even split would sum to one.)
     hit = x == _expand(out, x, axis, keepdims)
-    share = hit / hit.sum(axis=axis, keepdims=True)  # ties split the gradient
-    return (_expand(g, x, axis, keepdims) * share,)
+    return (_expand(g, x, axis, keepdims) * hit,)
 
 
 def _prod_vjp(g, out, x, axis=None, keepdims=False):

@@ -49,6 +49,8 @@ DOMAINS = {
     "real": lambda rng, s: rng.uniform(-2, 2, s),
     "positive": lambda rng, s: rng.uniform(0.5, 2, s),
     "nonzero": lambda rng, s: rng.uniform(0.5, 2, s) * rng.choice([-1.0, 1.0], s),
+    "unit": lambda rng, s: rng.uniform(-0.9, 0.9, s),  # arcsin, arctanh, tan
+    "above1": lambda rng, s: rng.uniform(1.2, 3, s),  # arccosh
 }
 
 # Constants used inside rows (not differentiated).
@@ -335,6 +337,165 @@ row("getitem", lambda x: x[x > 0], lambda x: x[x > 0], (S23,), "nonzero",
     note="mask-from-x")
 
 
+# ---- more elementwise math (ops_math.py) ------------------------------------------
+# Rounding and sign have a zero gradient (as in MXNet); values are random draws, so
+# none sits on a jump.
+for _name in ("floor", "ceil", "rint", "trunc", "fix", "sign"):
+    row(_name, getattr(np, _name), getattr(onp, _name), (S23,), "nonzero")
+row("floor", lambda x: x.floor(), onp.floor, (S23,), note="method")
+row("round", np.round, onp.round, (S23,))
+row("round", lambda x: np.around(x, decimals=1), lambda x: onp.round(x, 1), (S23,),
+    note="decimals")
+row("round", lambda x: x.round(), onp.round, (S23,), note="method")
+for _name, _dom in [("reciprocal", "nonzero"), ("cbrt", "nonzero"), ("exp2", "real"),
+                    ("expm1", "real"), ("log2", "positive"), ("log10", "positive"),
+                    ("log1p", "positive"), ("tan", "unit"), ("sinh", "real"),
+                    ("cosh", "real"), ("arcsin", "unit"), ("arccos", "unit"),
+                    ("arctan", "real"), ("arcsinh", "real"), ("arccosh", "above1"),
+                    ("arctanh", "unit"), ("degrees", "real"), ("radians", "real")]:
+    row(_name, getattr(np, _name), getattr(onp, _name), (S23,), _dom)
+row("square", lambda x: x.square(), onp.square, (S23,), note="method")
+row("log1p", lambda x: x.log1p(), onp.log1p, (S23,), "positive", note="method")
+row("softrelu", lambda x: npx.activation(x, "softrelu"),
+    lambda x: onp.logaddexp(0, x), (S23,))
+row("softrelu", lambda x: npx.activation(x, "log_sigmoid"),
+    lambda x: -onp.logaddexp(0, -x), (S23,), note="log-sigmoid")
+for _name in ("arctan2", "hypot", "copysign"):
+    row(_name, getattr(np, _name), getattr(onp, _name), (S23, S23), "nonzero")
+row("arctan2", np.arctan2, onp.arctan2, (S21, S13), "nonzero", note="outer")
+row("hypot", lambda x: np.hypot(x, 2.0), lambda x: onp.hypot(x, 2.0), (S23,),
+    note="scalar-right")
+row("logaddexp", np.logaddexp, onp.logaddexp, (S23, S3))
+row("fmax", np.fmax, onp.fmax, (S23, S23))
+row("fmin", np.fmin, onp.fmin, (S3, S23), note="bias")
+
+# ---- rearranging (ops_shape.py) ----------------------------------------------------
+row("tile", lambda x: np.tile(x, 2), lambda x: onp.tile(x, 2), (S23,))
+row("tile", lambda x: np.tile(x, (2, 1, 2)), lambda x: onp.tile(x, (2, 1, 2)), (S23,),
+    note="more-axes")
+row("tile", lambda x: x.tile((2, 1)), lambda x: onp.tile(x, (2, 1)), (S23,),
+    note="method")
+row("repeat", lambda x: np.repeat(x, 2), lambda x: onp.repeat(x, 2), (S23,))
+row("repeat", lambda x: np.repeat(x, 2, axis=1), lambda x: onp.repeat(x, 2, axis=1),
+    (S23,), note="axis1")
+row("repeat", lambda x: x.repeat([1, 0, 2], axis=1),
+    lambda x: onp.repeat(x, [1, 0, 2], axis=1), (S23,), note="counts")
+row("flip", np.flip, onp.flip, (S23,))
+row("flip", lambda x: np.flip(x, 0), lambda x: onp.flip(x, 0), (S23,), note="axis0")
+row("flip", np.fliplr, onp.fliplr, (S23,), note="fliplr")
+row("flip", np.flipud, onp.flipud, (S23,), note="flipud")
+row("roll", lambda x: np.roll(x, 1), lambda x: onp.roll(x, 1), (S23,))
+row("roll", lambda x: np.roll(x, (1, 2), axis=(0, 1)),
+    lambda x: onp.roll(x, (1, 2), axis=(0, 1)), (S23,), note="axes")
+row("triu", np.triu, onp.triu, ((3, 3),))
+row("triu", lambda x: np.triu(x, 1), lambda x: onp.triu(x, 1), ((3, 4),), note="k1")
+row("tril", np.tril, onp.tril, ((3, 3),))
+row("tril", lambda x: np.tril(x, -1), lambda x: onp.tril(x, -1), ((2, 3, 3),),
+    note="batched")
+row("diagonal", np.diagonal, onp.diagonal, ((3, 4),))
+row("diagonal", lambda x: np.diagonal(x, 1), lambda x: onp.diagonal(x, 1), ((3, 4),),
+    note="offset")
+row("diagonal", lambda x: x.diagonal(-1, 1, 2), lambda x: onp.diagonal(x, -1, 1, 2),
+    ((2, 3, 4),), note="axes12")
+row("diagonal", np.trace, onp.trace, ((3, 4),), note="trace")
+row("diagonal", lambda x: x.trace(), onp.trace, ((3, 3),), note="trace-method")
+row("diag", np.diag, onp.diag, ((3,),), note="build")
+row("diag", lambda x: np.diag(x, 1), lambda x: onp.diag(x, 1), ((3,),),
+    note="build-k1")
+row("diag", lambda x: np.diag(x, -1), lambda x: onp.diag(x, -1), ((3, 4),),
+    note="read-k-1")
+row("pad", lambda x: np.pad(x, 1), lambda x: onp.pad(x, 1), (S23,))
+row("pad", lambda x: np.pad(x, ((1, 0), (0, 2)), constant_values=0.5),
+    lambda x: onp.pad(x, ((1, 0), (0, 2)), constant_values=0.5), (S23,),
+    note="widths-value")
+row("cumsum", np.cumsum, onp.cumsum, (S23,))
+row("cumsum", lambda x: np.cumsum(x, axis=1), lambda x: onp.cumsum(x, axis=1), (S23,),
+    note="axis1")
+row("cumsum", lambda x: x.cumsum(axis=0), lambda x: onp.cumsum(x, axis=0), (S23,),
+    note="method")
+_IDX = onp.array([[2, 0, 1], [1, 1, 0]])
+row("take_along_axis", np.sort, onp.sort, (S23,), note="sort")
+row("take_along_axis", lambda x: np.sort(x, axis=0), lambda x: onp.sort(x, axis=0),
+    (S23,), note="sort-axis0")
+row("take_along_axis", lambda x: np.sort(x, axis=None),
+    lambda x: onp.sort(x, axis=None), (S23,), note="sort-flat")
+row("take_along_axis", lambda x: x.sort(is_ascend=False),
+    lambda x: -onp.sort(-x), (S23,), note="sort-descending")
+row("take_along_axis", lambda x: np.take_along_axis(x, np.array(_IDX), 1),
+    lambda x: onp.take_along_axis(x, _IDX, 1), (S23,), note="repeats")
+row("take_along_axis", lambda x: npx.topk(x, k=2, ret_typ="value"),
+    lambda x: -onp.sort(-x)[:, :2], (S23,), note="topk")
+row("take", lambda x: np.take(x, [0, 2, 2], axis=1),
+    lambda x: onp.take(x, [0, 2, 2], axis=1), (S23,))
+row("take", lambda x: np.take(x, [[5, 0], [0, 1]]),
+    lambda x: onp.take(x, [[5, 0], [0, 1]]), (S23,), note="flat")
+row("take", lambda x: x.take(np.array([1.0, 7.0]), axis=0),
+    lambda x: onp.take(x, [1, 7], axis=0, mode="clip"), (S23,), note="clip")
+row("einsum", lambda a, b: np.einsum("ij,jk->ik", a, b), lambda a, b: a @ b,
+    ((2, 3), (3, 4)))
+row("einsum", lambda a, b: np.einsum("ij,jk", a, b), lambda a, b: a @ b,
+    ((2, 3), (3, 4)), note="implicit")
+row("einsum", lambda x: np.einsum("ij->j", x), lambda x: x.sum(0), (S23,),
+    note="sum")
+row("einsum", lambda a, b: np.einsum("i,j->ij", a, b), onp.outer, ((2,), (3,)),
+    note="outer")
+row("einsum", lambda a, b: np.einsum("bij,bjk->bik", a, b), lambda a, b: a @ b,
+    ((2, 2, 3), (2, 3, 2)), note="batched")
+row("einsum", lambda a, b: np.einsum("ij,kl->i", a, b),
+    lambda a, b: a.sum(1) * b.sum(), ((2, 3), (2, 2)), note="summed-away")
+
+# ---- composites: each row is filed under an op the composite records ---------------
+row("concatenate", lambda a, b: np.hstack([a, b]), lambda a, b: onp.hstack([a, b]),
+    (S23, S21), note="hstack")
+row("concatenate", lambda a, b: np.hstack((a, b)), lambda a, b: onp.hstack((a, b)),
+    (S3, (2,)), note="hstack-1d")
+row("concatenate", lambda a, b: np.vstack([a, b]), lambda a, b: onp.vstack([a, b]),
+    (S3, S23), note="vstack")
+row("concatenate", lambda a, b: np.column_stack([a, b]),
+    lambda a, b: onp.column_stack([a, b]), (S3, S3), note="column-stack")
+row("concatenate", lambda a, b: np.dstack([a, b]), lambda a, b: onp.dstack([a, b]),
+    (S23, S23), note="dstack")
+row("multiply", np.outer, onp.outer, (S3, (2,)), note="outer-fn")
+row("matmul", lambda a, b: np.tensordot(a, b, axes=([1], [0])),
+    lambda a, b: onp.tensordot(a, b, axes=([1], [0])), ((2, 3), (3, 4)),
+    note="tensordot")
+row("matmul", lambda a, b: np.tensordot(a, b), lambda a, b: onp.tensordot(a, b),
+    ((2, 3, 4), (3, 4, 2)), note="tensordot-2")
+row("matmul", np.inner, onp.inner, (S23, (4, 3)), note="inner")
+row("matmul", npx.batch_dot, lambda a, b: a @ b, ((2, 2, 3), (2, 3, 4)),
+    note="batch-dot")
+row("matmul", lambda a, b: npx.batch_dot(a, b, transpose_b=True),
+    lambda a, b: a @ b.transpose(0, 2, 1), ((2, 2, 3), (2, 4, 3)),
+    note="batch-dot-transpose-b")
+row("transpose", lambda x: np.swapaxes(x, 0, 2), lambda x: onp.swapaxes(x, 0, 2),
+    ((2, 3, 4),), note="swapaxes")
+row("transpose", lambda x: np.moveaxis(x, 0, -1), lambda x: onp.moveaxis(x, 0, -1),
+    ((2, 3, 4),), note="moveaxis")
+row("transpose", lambda x: np.rollaxis(x, 2), lambda x: onp.rollaxis(x, 2),
+    ((2, 3, 4),), note="rollaxis")
+row("broadcast_to", lambda x: np.meshgrid(x, x[:2])[0],
+    lambda x: onp.meshgrid(x, x[:2])[0], (S3,), note="meshgrid")
+row("sum", lambda x: np.average(x, axis=1, weights=[1.0, 2.0, 3.0]),
+    lambda x: onp.average(x, axis=1, weights=[1.0, 2.0, 3.0]), (S23,),
+    note="average")
+row("sum", lambda x: np.sum(x, axis=[0, 1]), lambda x: onp.sum(x, axis=(0, 1)),
+    (S23,), note="axis-list")
+row("where", np.nansum, onp.nansum, (S23,), note="nansum")
+row("subtract", np.diff, onp.diff, (S23,), note="diff")
+row("subtract", lambda x: np.diff(x, n=2, axis=0), lambda x: onp.diff(x, 2, 0),
+    ((3, 2),), note="diff-n2")
+row("where", lambda x: npx.leaky_relu(x, slope=0.1),
+    lambda x: onp.where(x > 0, x, 0.1 * x), (S23,), "nonzero", note="leaky-relu-npx")
+row("expm1", lambda x: npx.leaky_relu(x, act_type="elu", slope=1.0),
+    lambda x: onp.where(x > 0, x, onp.expm1(onp.minimum(x, 0))), (S23,), "nonzero",
+    note="elu")
+row("where", lambda x: npx.sequence_mask(x, np.array([1.0, 3.0]), True, -1.0, 1),
+    lambda x: onp.where(onp.arange(3) < onp.array([[1], [3]]), x, -1.0), (S23,),
+    note="sequence-mask")
+row("norm", npx.norm, onp.linalg.norm, (S23,), note="npx")
+row("norm", lambda x: x.norm(), onp.linalg.norm, (S23,), note="method")
+
+
 def _ids(r):
     return f"{r.op}-{r.note}" if r.note else r.op
 
@@ -399,6 +560,24 @@ NO_GRAD = [
     ("argmax", lambda x: x.argmax(axis=1)),
     ("argmin", lambda x: np.argmin(x)),
     ("dropout_mask", lambda x: apply(OPS["dropout_mask"], x, p=0.5)),
+    ("logical_and", lambda x: np.logical_and(x > 0, x < 1)),
+    ("logical_or", lambda x: np.logical_or(x > 0, x < -1)),
+    ("logical_xor", lambda x: np.logical_xor(x > 0, x < 1)),
+    ("logical_not", lambda x: np.logical_not(x > 0)),
+    ("isnan", np.isnan),
+    ("isinf", np.isinf),
+    ("isfinite", np.isfinite),
+    ("isposinf", np.isposinf),
+    ("isneginf", np.isneginf),
+    ("signbit", np.signbit),
+    ("isclose", lambda x: np.isclose(x, x * 1.0000001)),
+    ("argsort", np.argsort),
+    ("one_hot", lambda x: npx.one_hot(x.argmax(axis=1), 3)),
+    ("any", lambda x: (x > 0).any(axis=1)),
+    ("all", lambda x: np.all(x > -5, keepdims=True)),
+    ("quantile", lambda x: np.median(x, axis=0)),
+    ("stop_gradient", npx.stop_gradient),
+    ("full_like", np.zeros_like),
 ]
 
 
@@ -439,15 +618,37 @@ def _grad_of(fn, *values):
     return [leaf.grad.asnumpy() for leaf in leaves]
 
 
-def test_max_ties_split_the_gradient():
+def test_max_ties_each_get_the_full_gradient():
+    # As MXNet 1.9.1 (backward is g * (x == max)), not an even split.
     (g,) = _grad_of(lambda x: x.max(), [1.0, 3.0, 3.0])
-    onp.testing.assert_allclose(g, [0.0, 0.5, 0.5])
+    onp.testing.assert_array_equal(g, [0.0, 1.0, 1.0])
+    (g,) = _grad_of(lambda x: np.min(x, axis=1).sum(), [[2.0, 2.0, 5.0], [1.0, 0.0,
+                                                                          0.0]])
+    onp.testing.assert_array_equal(g, [[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
 
 
 def test_maximum_tie_goes_to_first_argument():
     ga, gb = _grad_of(lambda a, b: np.maximum(a, b).sum(), [1.0, 2.0], [1.0, 3.0])
     onp.testing.assert_array_equal(ga, [1.0, 0.0])
     onp.testing.assert_array_equal(gb, [0.0, 1.0])
+    ga, gb = _grad_of(lambda a, b: np.minimum(a, b).sum(), [1.0, 2.0], [1.0, 3.0])
+    onp.testing.assert_array_equal(ga, [1.0, 1.0])
+    onp.testing.assert_array_equal(gb, [0.0, 0.0])
+
+
+def test_maximum_tie_with_a_python_number_goes_to_the_array():
+    # MXNet's maximum_scalar backward is g * (x >= scalar), whichever side it is on.
+    for fn in (lambda x: np.maximum(0.0, x), lambda x: np.maximum(x, 0.0),
+               lambda x: np.minimum(0.0, x)):
+        (g,) = _grad_of(lambda x, f=fn: f(x).sum(), [0.0, 1.0, -1.0])
+        onp.testing.assert_array_equal(g[0], 1.0)
+
+
+def test_rounding_and_sign_pass_a_zero_gradient():
+    for fn in (np.floor, np.ceil, np.round, np.sign, np.rint, np.trunc, np.fix):
+        (g,) = _grad_of(lambda x, f=fn: (f(x) * x).sum(), [0.3, -1.7, 2.5])
+        onp.testing.assert_allclose(g, fn(np.array([0.3, -1.7, 2.5],
+                                                   dtype=np.float64)).asnumpy())
 
 
 def test_astype_to_float32_gives_gradient_in_input_dtype():

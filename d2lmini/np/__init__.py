@@ -9,9 +9,58 @@ import builtins
 import numpy as onp
 
 from .. import device as _dev
-from ..ndarray import _wrap, apply, ndarray
+from ..ndarray import _wrap, apply, ndarray, no_attribute
 from ..ops import OPS
 from . import linalg, random  # noqa: F401
+from .manipulation import *  # noqa: F401, F403  (hstack, sort, einsum, median, ...)
+from .mathfuncs import (  # noqa: F401
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    around,
+    cbrt,
+    ceil,
+    copysign,
+    cosh,
+    deg2rad,
+    degrees,
+    exp2,
+    expm1,
+    fix,
+    floor,
+    fmax,
+    fmin,
+    hypot,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    log1p,
+    log2,
+    log10,
+    logaddexp,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    rad2deg,
+    radians,
+    reciprocal,
+    rint,
+    round,
+    round_,
+    sign,
+    signbit,
+    sinh,
+    tan,
+    trunc,
+)
 
 float16, float32, float64 = onp.float16, onp.float32, onp.float64
 int8, int32, int64, uint8, bool_ = onp.int8, onp.int32, onp.int64, onp.uint8, onp.bool_
@@ -78,21 +127,22 @@ def full(shape, fill_value, dtype=None, device=None, ctx=None):
     return _place(onp.full(shape, fill_value, dtype or onp.float32), device, ctx)
 
 
-def _like(fill):
-    def create(a, dtype=None, device=None, ctx=None):
-        raw = fill(a.shape, dtype or a.dtype)
-        dev = a.device if device is None and ctx is None else _device(device, ctx)
-        return _wrap(_dev.to_device(raw, dev))
-
-    return create
-
-
-zeros_like, ones_like = _like(onp.zeros), _like(onp.ones)
-
-
 def full_like(a, fill_value, dtype=None, device=None, ctx=None):
+    """An array shaped like `a` filled with `fill_value` (traceable: an op that
+    reads only the shape of `a`)."""
+    if device is None and ctx is None and isinstance(a, ndarray):
+        return apply(OPS["full_like"], a, fill_value=fill_value,
+                     dtype=None if dtype is None else onp.dtype(dtype))
     dev = a.device if device is None and ctx is None else _device(device, ctx)
     return _wrap(_dev.to_device(onp.full(a.shape, fill_value, dtype or a.dtype), dev))
+
+
+def zeros_like(a, dtype=None, device=None, ctx=None):
+    return full_like(a, 0, dtype, device, ctx)
+
+
+def ones_like(a, dtype=None, device=None, ctx=None):
+    return full_like(a, 1, dtype, device, ctx)
 
 
 def arange(start, stop=None, step=1, dtype=None, device=None, ctx=None):
@@ -175,10 +225,13 @@ def where(condition, x, y):
 def _reduce(name):
     op = OPS[name]
 
-    def fn(a, axis=None, keepdims=False):
-        return apply(
-            op, a if isinstance(a, ndarray) else array(a), axis=axis, keepdims=keepdims
-        )
+    def fn(a, axis=None, dtype=None, out=None, keepdims=False):
+        a = a if isinstance(a, ndarray) else array(a)
+        if dtype is not None:  # accumulate in dtype: cast first, then reduce
+            a = a.astype(dtype)
+        axis = tuple(axis) if isinstance(axis, list) else axis
+        result = apply(op, a, axis=axis, keepdims=keepdims)
+        return result if out is None else _write_out(out, result)
 
     fn.__name__ = name
     return fn
@@ -187,6 +240,8 @@ def _reduce(name):
 sum, mean, prod = _reduce("sum"), _reduce("mean"), _reduce("prod")
 max = amax = _reduce("max")
 min = amin = _reduce("min")
+max.__doc__ = min.__doc__ = ("The largest (smallest) value; as in MXNet, every tied "
+                             "extreme receives the full gradient.")
 
 
 def var(a, axis=None, keepdims=False, ddof=0):
@@ -267,3 +322,29 @@ def allclose(a, b, rtol=1e-05, atol=1e-08):
 
 def array_equal(a, b):
     return builtins.bool(onp.array_equal(onp.asarray(a), onp.asarray(b)))
+
+
+remainder = mod
+
+
+def copy(a):
+    """A copy of `a` (gradients flow through)."""
+    return apply(OPS["copy"], a)
+
+
+# NumPy and MXNet 1.x names that d2lmini spells another way.
+_SPELLINGS = {
+    "concat": "np.concatenate", "asscalar": "x.item()", "flatten": "x.flatten()",
+    "norm": "np.linalg.norm", "relu": "npx.relu", "sigmoid": "npx.sigmoid",
+    "softmax": "npx.softmax", "log_softmax": "npx.log_softmax", "pick": "npx.pick",
+    "one_hot": "npx.one_hot", "topk": "npx.topk", "batch_dot": "np.matmul",
+    "broadcast_add": "np.add (it broadcasts)", "broadcast_mul": "np.multiply",
+    "cumprod": "np.prod along an axis", "asnumpy": "x.asnumpy()",
+    "array_split": "np.split", "float_": "np.float64", "int_": "np.int64",
+    "matrix": "np.array", "seed": "np.random.seed", "stop_gradient":
+    "npx.stop_gradient", "activation": "npx.activation", "dropout": "npx.dropout",
+}
+
+
+def __getattr__(name):
+    raise no_attribute("d2lmini.np", name, lambda: list(globals()), _SPELLINGS, "np.")
