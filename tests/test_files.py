@@ -118,10 +118,10 @@ def test_truncated_file_is_reported():
     net_3().save_parameters("mlp.params")
     data = open("mlp.params", "rb").read()
     open("cut.params", "wb").write(data[: len(data) // 2])
-    with pytest.raises(d2lmini.FileFormatError, match="not a complete d2lmini file"):
+    with pytest.raises(d2lmini.FileFormatError, match="cut.params.*truncated"):
         net_3().load_parameters("cut.params")
     open("text.params", "w").write("hello, not an archive")
-    with pytest.raises(d2lmini.FileFormatError, match="not a complete d2lmini file"):
+    with pytest.raises(d2lmini.FileFormatError, match="expected a .npz"):
         npx.load("text.params")
 
 
