@@ -31,7 +31,7 @@ def save_parameters(self, filename, deduplicate=False):
         )
     save_arrays(
         filename, {k: p._data.asnumpy() for k, p in params.items()}, "parameters"
-    )
+    )  # atomic: a temporary beside the file, synced, then renamed
 
 
 def load_parameters(
@@ -48,8 +48,14 @@ def load_parameters(
 
     allow_missing: parameters absent from the file keep their values.
     ignore_extra: names in the file that this network lacks are skipped.
-    Nothing is assigned unless every check passes.
+    cast_dtype=True, dtype_source='saved': parameters take the file's dtypes;
+    otherwise values are converted to each parameter's dtype (float64 stays
+    float64). Everything is read, checked and converted before anything is
+    assigned, so a load that fails leaves the network exactly as it was.
     """
+    if dtype_source not in ("current", "saved"):
+        raise ValueError(f"load_parameters: dtype_source must be 'current' or "
+                         f"'saved', got {dtype_source!r}")
     kind, arrays = load_arrays(filename)
     if kind == "list":
         raise ParameterLoadError(
@@ -94,9 +100,12 @@ def load_parameters(
         if device is None and ctx is None
         else _dev.as_device(device if device is not None else ctx)
     )
-    for key, param in params.items():
-        if key in arrays:
-            param._assign(arrays[key], target)
+    keep = cast_dtype and dtype_source == "saved"
+    staged = [(param, param._loaded(arrays[key], target,
+                                    arrays[key].dtype if keep else None))
+              for key, param in params.items() if key in arrays]
+    for param, data in staged:  # nothing below can fail: all or nothing
+        param._install(data)
     for _, block in self._walk():
         block._structure_changed()
 

@@ -14,7 +14,7 @@ from .. import init as _init
 from .. import np
 from ..autograd import pause, untraced
 from ..errors import DeferredInitializationError, DeviceError, ShapeError
-from ..ndarray import ndarray
+from ..ndarray import _wrap, ndarray
 
 
 def _known(shape):
@@ -206,15 +206,28 @@ class Parameter:
 
     def _assign(self, raw, device=None):
         """Load values from a file (validated by the caller); keeps grad_req."""
-        self._shape = tuple(raw.shape)
+        self._install(self._loaded(raw, device))
+
+    def _loaded(self, raw, device=None, dtype=None):
+        """What loading the NumPy array `raw` would install, built without changing
+        this parameter: converted to `dtype` (default: the parameter's own, with
+        astype semantics, so float64 stays float64) on `device` (default: where
+        the parameter lives or will live), with its gradient buffer attached."""
         if device is None:
             device = (
                 self._data.device
                 if self._data is not None
                 else (self._deferred[1] if self._deferred else _dev.current_device())
             )
-        data = np.array(raw.astype(self.dtype, copy=False), device=device)
+        raw = raw.astype(self.dtype if dtype is None else dtype, copy=False)
+        data = _wrap(_dev.to_device(raw, device))
         data.attach_grad(self._grad_req)
+        return data
+
+    def _install(self, data):
+        """Make `data` (from _loaded) the values: the step of a load that cannot
+        fail, taken only after every parameter's _loaded succeeded."""
+        self._shape, self.dtype = tuple(data.shape), onp.dtype(data.dtype)
         self._data, self._deferred = data, None
 
     def zero_grad(self):
