@@ -466,3 +466,47 @@ def test_indexing_with_a_traced_array_is_refused_with_advice():
                        match=r"Index at forward: `return x\[0, i\]  # the traced "
                              r"index .*`: indexing with a traced array \(npx.pick"):
         blk(np.ones((2, 3)), np.array([0, 1], dtype="int64"))
+
+
+# ---- tracing never draws random numbers ------------------------------------------
+def _dropout_net():
+    # in_units given: deferred initialization would draw the weights at a
+    # different point among the masks in a trace than in an eager forward.
+    net = nn.HybridSequential()
+    net.add(nn.Dense(8, activation="relu", in_units=5), nn.Dropout(0.5),
+            nn.Dense(8, in_units=8), nn.Dropout(0.3, axes=(1,)),
+            nn.Dense(2, in_units=8))
+    return net
+
+
+def _two_training_calls(hybridize):
+    np.random.seed(7)
+    net = _dropout_net()
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    X = np.random.uniform(size=(4, 5))
+    outs = []
+    for _ in range(2):
+        with autograd.record():
+            outs.append(net(X).asnumpy())
+    return outs
+
+
+def test_seeded_dropout_gives_the_same_masks_eager_and_hybridized():
+    eager, hybrid = _two_training_calls(False), _two_training_calls(True)
+    for e, h in zip(eager, hybrid):
+        onp.testing.assert_allclose(h, e, rtol=1e-6)
+    assert not onp.allclose(eager[0], eager[1])  # a new mask on each call
+
+
+def test_tracing_a_random_op_does_not_advance_the_generator():
+    from d2lmini.ops import rng
+
+    net = nn.Dropout(0.5)
+    net.hybridize()
+    np.random.seed(3)
+    state = rng().bit_generator.state
+    with autograd.record():
+        net._trace([np.ones((2, 3))])  # the trace alone
+    assert rng().bit_generator.state == state

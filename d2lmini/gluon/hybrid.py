@@ -16,7 +16,7 @@ from ..errors import HybridizationError
 from ..executor import Plan
 from ..graph import Tracer, Var
 from ..graphfile import save_graph
-from ..ndarray import _ND, ndarray
+from ..ndarray import _ND, ndarray, no_attribute
 from .block import Block
 
 
@@ -29,10 +29,9 @@ class _Namespace:
         for module in (_nd, _npx, _np):
             if hasattr(module, name):
                 return getattr(module, name)
-        raise AttributeError(
-            f"F has no function {name!r}; use F.np.{name} or "
-            f"F.npx.{name} if it exists there"
-        )
+        # Names neither nd, npx nor np has: suggest the closest one F does have.
+        raise no_attribute("F (looked in nd, npx and np)", name,
+                           lambda: dir(_nd) + dir(_npx) + dir(_np), {}, "F.")
 
 
 F = _Namespace()

@@ -10,6 +10,7 @@ import numpy as onp
 
 from .. import autograd
 from .. import np as _np
+from .. import npx as _npx
 from ..errors import ShapeError
 from ..ndarray import apply, ndarray
 from ..ops import OPS
@@ -125,9 +126,12 @@ class Dense(HybridBlock):
 
     def forward(self, x):
         if type(x) is not ndarray:
+            kind = type(x)  # module-qualified: numpy.ndarray, not just ndarray
+            got = (kind.__qualname__ if kind.__module__ == "builtins"
+                   else f"{kind.__module__}.{kind.__qualname__}")
             raise TypeError(
-                f"{self._where()}: expected an ndarray input, got "
-                f"{type(x).__name__}; wrap it with np.array(...)"
+                f"{self._where()}: expected a d2lmini ndarray input, got {got}; "
+                "wrap it with np.array(...)"
             )
         weight = self.weight._data
         if weight is None:
@@ -177,11 +181,15 @@ class Dropout(HybridBlock):
         super().__init__(prefix, params)
         if not 0 <= rate < 1:
             raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
-        self._rate = rate
+        self._rate, self._axes = rate, tuple(axes)
 
     def forward(self, x):
+        # The mask is a random op: a hybridized trace learns its shape without
+        # drawing it, so seeded eager and hybridized runs drop the same entries.
         if not autograd.is_training() or self._rate == 0:
             return x
+        if self._axes:  # entries along `axes` share one mask value
+            return _npx.dropout(x, self._rate, axes=self._axes)
         return x * apply(_MASK, x, p=self._rate)
 
     def __repr__(self):
