@@ -11,6 +11,7 @@ import numpy as onp
 
 from .errors import FileFormatError, HybridizationError
 from .graph import Graph, _short
+from .graphcheck import check_call, check_shape, check_total
 from .ndarray import _wrap
 from .ops import OPS
 from .serialization import save_arrays, save_text
@@ -18,7 +19,8 @@ from .serialization import save_arrays, save_text
 GRAPH_FORMAT, GRAPH_VERSION = "d2lmini-graph", 1
 _DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
            "uint64", "float16", "float32", "float64")
-_WORDS = ("fro",)  # the only plain string an op takes as a keyword (norm's ord)
+MAX_STR = 256  # a string keyword (norm's 'fro', einsum's subscripts)
+MAX_DIGITS = 20  # an integer in a graph file
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _KINDS = ("input", "param", "const", "literal", "node")
 _TAGS = ('a number, true/false, null, a list, or one of {"tuple": [...]}, '
@@ -38,9 +40,11 @@ def _in_file(kind, value):
     return kind == "const" or (kind == "literal" and hasattr(value, "shape"))
 
 
-def graph_to_json(graph):
+def graph_to_json(graph, params_sha256=None):
     """The graph as JSON text, one value or node per line. Parameters and constant
-    arrays appear by name only: save_graph writes their values beside it."""
+    arrays appear by name only: save_graph writes their values beside it, and
+    `params_sha256` records that file's checksum so that imports can tell whether
+    the two files belong together."""
     consts = dict(graph.consts)
     trainable = {i: p.grad_req != "null" for i, _, p in graph.params}
     values = []
@@ -65,7 +69,8 @@ def graph_to_json(graph):
             k: _encode(v, f"{where} {k!r}") for k, v in kw.items()}})
     head = json.dumps({"format": GRAPH_FORMAT, "version": GRAPH_VERSION,
                        "name": graph.name, "inputs": list(graph.inputs),
-                       "outputs": list(graph.outputs), "single": graph.single})
+                       "outputs": list(graph.outputs), "single": graph.single,
+                       "params_sha256": params_sha256})
     return (f'{head[:-1]},\n "values": {_rows(values)},\n'
             f' "nodes": {_rows(nodes)}\n}}\n')
 
@@ -101,7 +106,7 @@ def _encode(value, where):
             isinstance(value, type) and issubclass(value, onp.generic)):
         if onp.dtype(value).name in _DTYPES:
             return {"dtype": onp.dtype(value).name}
-    if isinstance(value, str) and value in _WORDS:
+    if isinstance(value, str) and len(value) <= MAX_STR and value.isprintable():
         return {"str": value}
     raise HybridizationError(
         f"{where} is {_short(value)} ({type(value).__name__}), which a graph "
@@ -113,14 +118,16 @@ def _encode(value, where):
 def save_graph(graph, symbol_file, param_file):
     """Write the JSON form and, as .npz, the arrays it names (parameters under their
     structural names, constant arrays under const_name). Both are built before
-    either file is written, and each write is atomic."""
-    text = graph_to_json(graph)
+    either file is written, and each write is atomic. The parameters go first and
+    the graph records their checksum: a save interrupted between the two leaves a
+    pair that imports refuses, never one that loads mismatched values."""
+    graph_to_json(graph)  # refuses what a graph file cannot hold, before writing
     arrays = {name: p.data().asnumpy() for _, name, p in graph.params}
     for i, value in graph.consts:
         if _in_file(graph.values[i][0], value):
             arrays[const_name(i)] = _wrap(value).asnumpy()
-    save_arrays(param_file, arrays, "parameters")
-    save_text(symbol_file, text)
+    digest = save_arrays(param_file, arrays, "parameters", digest=True)
+    save_text(symbol_file, graph_to_json(graph, digest))
 
 
 def graph_from_json(text, where="graph JSON"):
@@ -134,12 +141,24 @@ def graph_from_json(text, where="graph JSON"):
         raise _bad(where, "a number", 'finite numbers ({"float": "inf"} for others)',
                    word)
 
+    def integer(digits):
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            raise _bad(where, "a number", f"an integer of at most {MAX_DIGITS} "
+                       "digits", digits[:40] + "...")
+        return int(digits)
+
     try:
-        return _build(json.loads(text, parse_constant=refuse), where)
+        doc = json.loads(text, parse_constant=refuse, parse_int=integer)
     except json.JSONDecodeError as exc:
         raise FileFormatError(
             f"{where} is not valid JSON ({exc.msg}, line {exc.lineno} column "
             f"{exc.colno}); it may be truncated. {_REEXPORT}") from None
+    except RecursionError:
+        raise FileFormatError(f"{where}: nested too deeply. {_REEXPORT}") from None
+    except ValueError as exc:  # a number json cannot convert
+        raise FileFormatError(f"{where}: {str(exc)[:120]}. {_REEXPORT}") from None
+    try:
+        return _build(doc, where)
     except RecursionError:
         raise FileFormatError(f"{where}: nested too deeply. {_REEXPORT}") from None
 
@@ -162,9 +181,16 @@ def _build(doc, where):
             "d2lmini; export the model again with this one.")
     if not isinstance(doc.get("name"), str):
         raise _bad(where, "field 'name'", "a string", doc.get("name"))
+    digest = doc.get("params_sha256")
+    if digest is not None and (type(digest) is not str or len(digest) != 64):
+        raise _bad(where, "field 'params_sha256'", "a SHA-256 checksum (64 hex "
+                   "digits) or null", digest)
     graph = Graph(doc["name"])
+    graph.params_sha256 = digest
+    nbytes = 0
     for i, entry in enumerate(_list(doc, "values", where)):
         kind, label, shape, dtype = _value_entry(entry, where, f"value {i}")
+        nbytes += check_shape(shape, dtype, where, f"value {i}")
         graph._value(kind, label, shape, dtype)
         if kind == "param":
             if any(label == name for _, name, _ in graph.params):
@@ -173,6 +199,7 @@ def _build(doc, where):
             graph.params.append((i, label, entry["trainable"]))
         elif kind in ("const", "literal"):
             graph.consts.append((i, label))
+    check_total(nbytes, where)
     kinds = [v[0] for v in graph.values]
     inputs = _list(doc, "inputs", where)
     wanted = [i for i, kind in enumerate(kinds) if kind == "input"]
@@ -205,8 +232,10 @@ def _list(doc, key, where):
 
 def _value_entry(entry, where, field):
     """(kind, label, shape, dtype) of one entry of 'values', checked."""
-    kind = entry.get("kind") if isinstance(entry, dict) else entry
-    if kind not in _KINDS or type(kind) is not str:
+    if not isinstance(entry, dict):
+        raise _bad(where, field, 'an object such as {"kind": "input", ...}', entry)
+    kind = entry.get("kind")
+    if type(kind) is not str or kind not in _KINDS:
         raise _bad(where, f"{field}, field 'kind'", " or ".join(_KINDS), kind)
     shape = entry.get("shape")
     if not isinstance(shape, list) or not all(type(d) is int and d >= 0
@@ -214,7 +243,7 @@ def _value_entry(entry, where, field):
         raise _bad(where, f"{field}, field 'shape'",
                    "a list of non-negative integers", shape)
     dtype = entry.get("dtype")
-    if dtype not in _DTYPES or type(dtype) is not str:
+    if type(dtype) is not str or dtype not in _DTYPES:
         raise _bad(where, f"{field}, field 'dtype'", "one of " + ", ".join(_DTYPES),
                    dtype)
     label = None
@@ -233,7 +262,10 @@ def _value_entry(entry, where, field):
 
 def _node_entry(node, graph, ready, where, field):
     """One entry of 'nodes' as (op, args, keywords, out), checked; marks out ready."""
-    name = node.get("op") if isinstance(node, dict) else node
+    if not isinstance(node, dict):
+        raise _bad(where, field, 'an object such as {"op": "add", "args": [0, 1], '
+                   '"kwargs": {}, "out": 2}', node)
+    name = node.get("op")
     if type(name) is not str or name not in OPS:
         raise FileFormatError(
             f"{where}, {field}, field 'op': unknown op {_short(name)}. Expected the "
@@ -252,6 +284,7 @@ def _node_entry(node, graph, ready, where, field):
         raise _bad(where, f"{field}, field 'kwargs'",
                    "an object of keyword arguments", kwargs)
     kw = {k: _decode(v, where, f"{field}, keyword {k!r}") for k, v in kwargs.items()}
+    check_call(OPS[name], len(args), kw, where, field)
     out = node.get("out")
     if (type(out) is not int or not 0 <= out < len(ready) or ready[out]
             or graph.values[out][0] != "node"):
@@ -285,6 +318,7 @@ def _decode(item, where, field):
             return _NON_FINITE[body]
         if tag == "dtype" and type(body) is str and body in _DTYPES:
             return onp.dtype(body)
-        if tag == "str" and type(body) is str and body in _WORDS:
+        if (tag == "str" and type(body) is str and len(body) <= MAX_STR
+                and body.isprintable()):
             return body
     raise _bad(where, field, _TAGS, item)

@@ -230,6 +230,13 @@ def exported():
     return net.export("net")
 
 
+def pair_with(symbol_file, param_file):
+    """Record `param_file`'s checksum in the graph, as export would have."""
+    from d2lmini.serialization import file_sha256
+
+    edit(symbol_file, set_in("params_sha256", file_sha256(param_file)))
+
+
 def edit(path, change):
     with open(path) as f:
         doc = json.load(f)
@@ -331,6 +338,9 @@ def test_parameter_file_problems_are_listed_together(exported):
     good["1.weight"] = np.zeros((4, 8))
     good["extra"] = np.zeros(2)
     npx.save("bad.params", good)
+    with pytest.raises(FileFormatError, match="not the parameter file exported"):
+        gluon.SymbolBlock.imports(exported[0], "data", "bad.params")
+    pair_with(exported[0], "bad.params")  # a hand-made pair that checks out
     with pytest.raises(ParameterLoadError, match="found 3 problem") as info:
         gluon.SymbolBlock.imports(exported[0], "data", "bad.params")
     message = str(info.value)
@@ -338,6 +348,7 @@ def test_parameter_file_problems_are_listed_together(exported):
     assert "shape mismatch for 1.weight: file has (4, 8), graph has (3, 8)" in message
     assert "not in the graph: extra" in message
     npx.save("list.params", [np.zeros(2)])
+    pair_with(exported[0], "list.params")
     with pytest.raises(ParameterLoadError, match="list saved by npx.save"):
         gluon.SymbolBlock.imports(exported[0], "data", "list.params")
 
@@ -392,3 +403,165 @@ def test_import_onto_a_gpu():
     onp.testing.assert_allclose(got.asnumpy(), want, rtol=1e-5, atol=1e-6)
     clone.reset_device(npx.cpu())
     onp.testing.assert_allclose(clone(x).asnumpy(), want, rtol=1e-5, atol=1e-6)
+
+
+# ---- hostile graph files (issue 13) -------------------------------------------------
+def rewrite(path, old, new):
+    text = open(path).read()
+    assert old in text
+    with open(path, "w") as f:
+        f.write(text.replace(old, new, 1))
+
+
+@pytest.mark.parametrize("change, phrase", [
+    (set_in("nodes", 0, "kwargs", "flatten", 1), "keyword 'flatten': expected true"),
+    (set_in("nodes", 0, "kwargs", "colour", True), "does not take these arguments"),
+    (set_in("nodes", 0, "kwargs", "x", True), "does not take these arguments"),
+    (set_in("nodes", 0, "args", [0, 1, 2, 2]), "does not take these arguments"),
+    (set_in("nodes", 0, "args", []), "does not take these arguments"),
+    (set_in("nodes", 0, "op", "softmax"), "does not take these arguments"),
+    (set_in("nodes", 0, "kwargs", "relu", {"str": "yes"}), "keyword 'relu'"),
+    (set_in("nodes", 0, "kwargs", "flatten", {"tuple": [1, 2]}), "keyword 'flatten'"),
+    (set_in("nodes", 0, "kwargs", "flatten", [[[[[[1]]]]]]), "keyword 'flatten'"),
+    (set_in("nodes", 0, "kwargs", "flatten", 1e308), "keyword 'flatten'"),
+    (set_in("nodes", 0, "kwargs", {"": True}), "field 'kwargs'"),
+    (set_in("nodes", 0, "kwargs", "flatten", "yes"), "keyword 'flatten'"),
+    (set_in("nodes", 0, "kwargs", "flatten", None), "keyword 'flatten'"),
+    (set_in("nodes", 0, "kwargs", "flatten", {"ellipsis": True}), "keyword 'flatten'"),
+    (set_in("values", 1, "shape", [10**12]), "at most 268435456 elements"),
+    (set_in("values", 1, "shape", [2**20, 2**20]), "at most 268435456 elements"),
+    (set_in("values", 1, "shape", [1] * 40), "in 32 dimensions"),
+    (set_in("values", 3, "shape", [2, 9]), "file declares"),
+    (set_in("values", 3, "dtype", "float64"), "file declares float64"),
+    (set_in("nodes", 0, "op", "copy"), "does not take these arguments"),
+    (set_in("nodes", 0, "add"), "export"),
+    (set_in("nodes", 1, "fully_connected"), "export"),
+    (set_in("nodes", 0, "not a node"), "export"),
+    (set_in("params_sha256", 5), "field 'params_sha256'"),
+    (lambda doc: doc["nodes"].__setitem__(0, "add"), "an object such as"),
+    (lambda doc: doc["values"].__setitem__(2, "param"), "an object such as"),
+    (lambda doc: doc.__setitem__("nodes", "fully_connected"), "field 'nodes'"),
+])
+def test_hostile_graph_files(exported, change, phrase):
+    edit(exported[0], change)
+    with pytest.raises(FileFormatError, match=phrase) as info:
+        gluon.SymbolBlock.imports(exported[0], "data", exported[1])
+    assert "'net-symbol.json'" in str(info.value) and "export" in str(info.value)
+
+
+def test_number_with_4300_digits(exported):
+    rewrite(exported[0], '"version": 1', '"version": 1' + "0" * 4300)
+    with pytest.raises(FileFormatError, match="at most 20 digits"):
+        gluon.SymbolBlock.imports(exported[0], "data", exported[1])
+    rewrite(exported[0], '"version": 1' + "0" * 4300, '"version": 1e999999')
+    with pytest.raises(FileFormatError, match="field 'version'"):
+        gluon.SymbolBlock.imports(exported[0], "data", exported[1])
+
+
+def test_graph_file_size_is_capped(exported, monkeypatch):
+    from d2lmini.gluon import symbol
+
+    monkeypatch.setattr(symbol, "MAX_GRAPH_FILE", 100)
+    with pytest.raises(FileFormatError, match="larger than 100 bytes"):
+        gluon.SymbolBlock.imports(exported[0], "data", exported[1])
+
+
+class Broadcast(gluon.HybridBlock):
+    def forward(self, x, y):
+        return x + y
+
+
+def test_broadcast_blow_up_is_refused_before_running():
+    net = Broadcast()
+    net.hybridize()
+    net(np.ones((4, 1)), np.ones((1, 4)))
+    files = net.export("b")
+    edit(files[0], lambda doc: (doc["values"][0].update(shape=[100000, 1]),
+                                doc["values"][1].update(shape=[1, 100000])))
+    with pytest.raises(FileFormatError, match=r"it gives \(100000, 100000\), but "
+                       r"the file declares \(4, 4\)"):
+        gluon.SymbolBlock.imports(files[0], ["x", "y"], files[1])
+
+
+class Axis(gluon.HybridBlock):
+    def forward(self, x):
+        return npx.softmax(x, axis=1).sum(axis=0)
+
+
+def test_op_keyword_out_of_range_is_refused_at_import():
+    net = Axis()
+    net.hybridize()
+    net(np.ones((2, 3)))
+    files = net.export("a")
+    edit(files[0], set_in("nodes", 0, "kwargs", "axis", 7))
+    with pytest.raises(FileFormatError, match=r"node 0 \(softmax\): it fails on "
+                       r"inputs.*AxisError"):
+        gluon.SymbolBlock.imports(files[0], "x", files[1])
+    edit(files[0], set_in("nodes", 0, "kwargs", "axis", "1"))
+    with pytest.raises(FileFormatError, match="keyword 'axis': expected a number"):
+        gluon.SymbolBlock.imports(files[0], "x", files[1])
+    edit(files[0], set_in("nodes", 0, "kwargs", "axis", {"str": "1"}))
+    with pytest.raises(FileFormatError, match="keyword 'axis': expected an axis"):
+        gluon.SymbolBlock.imports(files[0], "x", files[1])
+
+
+def test_a_mismatched_pair_is_refused_with_a_re_export_hint():
+    net = mlp()
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    first = net.export("net")
+    old_graph = open(first[0]).read()
+    net[0].weight.set_data(net[0].weight.data() + 1)
+    net.export("net")  # new parameters ...
+    with open(first[0], "w") as f:
+        f.write(old_graph)  # ... beside the old graph, as a killed export leaves
+    with pytest.raises(FileFormatError, match="not the parameter file exported with "
+                       "'net-symbol.json'.*net.export"):
+        gluon.SymbolBlock.imports(*first[:1], "data", first[1])
+    edit(first[0], lambda doc: doc.pop("params_sha256"))
+    with pytest.raises(FileFormatError, match="does not record which parameter"):
+        gluon.SymbolBlock.imports(first[0], "data", first[1])
+    gluon.SymbolBlock.imports(first[0], "data")  # without parameters: no check
+
+
+def test_export_is_deterministic():
+    net = mlp()
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    a = [open(f, "rb").read() for f in net.export("a")]
+    b = [open(f, "rb").read() for f in net.export("b")]
+    assert a == b
+
+
+def test_float64_stays_float64_through_export_and_save():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(3, in_units=4, dtype="float64"))
+    net.initialize()
+    net.hybridize()
+    x = np.ones((2, 4), dtype="float64")
+    want = net(x).asnumpy()
+    files = net.export("d")
+    clone = gluon.SymbolBlock.imports(files[0], "x", files[1])
+    assert clone.collect_params()["0.weight"].data().dtype == onp.float64
+    got = clone(x).asnumpy()
+    assert got.dtype == onp.float64
+    onp.testing.assert_array_equal(got, want)
+
+
+def test_import_leaves_the_random_stream_alone():
+    class Drop(gluon.HybridBlock):
+        def forward(self, x):
+            return npx.dropout(x, p=0.5) if hasattr(npx, "dropout") else x * 2
+
+    net = Drop()
+    net.hybridize()
+    with autograd.train_mode():
+        net(np.ones((3, 3)))
+    files = net.export("r")
+    np.random.seed(5)
+    want = np.random.uniform(size=4).asnumpy()
+    np.random.seed(5)
+    gluon.SymbolBlock.imports(files[0], "x", files[1])
+    onp.testing.assert_array_equal(np.random.uniform(size=4).asnumpy(), want)

@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import time
 import zipfile
 
 import numpy as onp
@@ -184,3 +185,91 @@ def test_saving_a_net_without_parameters_warns(tmp_path):
     with pytest.warns(UserWarning, match="ListNet has no parameters, so the file "
                                          "holds nothing.*plain Python list"):
         ListNet().save_parameters(str(tmp_path / "empty.params"))
+
+
+# ---- all or nothing, dtypes, temporaries (issue 13) ----------------------------------
+def snapshot(net):
+    return {k: (p.shape, p.dtype, p.state, None if p._data is None
+                else p._data.asnumpy().copy()) for k, p in net.collect_params().items()}
+
+
+def same_state(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k][:3] == b[k][:3], k
+        assert (a[k][3] is None) == (b[k][3] is None), k
+        if a[k][3] is not None:
+            onp.testing.assert_array_equal(a[k][3], b[k][3])
+
+
+def test_a_bad_second_array_changes_nothing():
+    import zipcraft as zc
+
+    net = net_3()
+    before = snapshot(net)
+    good = zc.npy(onp.ones((4, 3), "float32"))
+    text = zc.npy(header="{'descr': '<U1', 'fortran_order': False, 'shape': (4,)}",
+                  data=b"\0" * 16)
+    with open("mixed.params", "wb") as f:
+        f.write(zc.archive([zc.member("0.weight.npy", good),
+                            zc.member("0.bias.npy", text)]))
+    with pytest.raises(d2lmini.FileFormatError, match="'0.bias'"):
+        net.load_parameters("mixed.params", allow_missing=True)
+    same_state(snapshot(net), before)
+
+
+def test_a_failed_load_keeps_deferred_shapes():
+    net_3().save_parameters("mlp.params")
+    deferred = nn.Sequential()
+    deferred.add(nn.Dense(4, activation="relu"), nn.Dense(3))
+    deferred.initialize()
+    before = snapshot(deferred)
+    assert before["0.weight"][0] == (4, -1)
+    with pytest.raises(d2lmini.ParameterLoadError):
+        deferred.load_parameters("mlp.params")
+    same_state(snapshot(deferred), before)
+
+
+def test_float64_parameters_stay_float64():
+    net = nn.Sequential()
+    net.add(nn.Dense(2, in_units=3, dtype="float64"))
+    net.initialize()
+    net.save_parameters("d.params")
+    assert npx.load("d.params")["0.weight"].dtype == onp.float64
+    clone = nn.Sequential()
+    clone.add(nn.Dense(2, in_units=3, dtype="float64"))
+    clone.load_parameters("d.params")
+    assert clone[0].weight.data().dtype == onp.float64
+    onp.testing.assert_array_equal(clone[0].weight.data().asnumpy(),
+                                   net[0].weight.data().asnumpy())
+    small = nn.Sequential()
+    small.add(nn.Dense(2, in_units=3))  # float32: converted like astype
+    small.load_parameters("d.params")
+    assert small[0].weight.data().dtype == onp.float32
+    kept = nn.Sequential()
+    kept.add(nn.Dense(2, in_units=3))
+    kept.load_parameters("d.params", cast_dtype=True, dtype_source="saved")
+    assert kept[0].weight.data().dtype == onp.float64 == kept[0].weight.dtype
+
+
+def test_later_saves_remove_stale_temporaries_of_the_same_file():
+    from d2lmini import serialization
+
+    old = time.time() - 3600
+    stale = [".d2lmini-x.params-abcd1234.tmp", ".d2lmini-zyxw9876.tmp"]
+    kept = [".d2lmini-other.params-abcd1234.tmp", ".d2lmini-x.params-notmine.tmp",
+            "x.params-abcd1234.tmp"]
+    for name in stale + kept:
+        open(name, "w").close()
+        os.utime(name, (old, old))
+    open(".d2lmini-x.params-newer123.tmp", "w").close()  # a save running now
+    kept.append(".d2lmini-x.params-newer123.tmp")
+    synced = []
+    real = serialization._sync_folder
+    serialization._sync_folder = lambda folder: synced.append(folder) or real(folder)
+    try:
+        npx.save("x.params", [np.ones(2)])
+    finally:
+        serialization._sync_folder = real
+    assert sorted(os.listdir(".")) == sorted(kept + ["x.params"])
+    assert synced == [os.getcwd()]

@@ -1,18 +1,40 @@
 """SymbolBlock: a network read back from net.export's files, run without its class.
 
-The graph file is checked field by field (graph.graph_from_json), then forward
-interprets it op by op through apply(), so autograd and hybridize() work as for any
+The graph file is checked field by field (graphfile.graph_from_json), its parameter
+file must be the one exported with it (a checksum in the graph), and the graph runs
+once on zeros (graphcheck.dry_run) before imports returns. Then forward interprets
+it op by op through apply(), so autograd and hybridize() work as for any
 HybridBlock. Shown in chapter05/08_hybridization.ipynb.
 """
 import os
 
-from .. import np
+from .. import device as _dev
 from ..errors import FileFormatError, ParameterLoadError, ShapeError
+from ..graphcheck import dry_run
 from ..graphfile import const_name, graph_from_json
-from ..ndarray import apply
-from ..serialization import load_arrays
+from ..ndarray import _wrap, apply
+from ..serialization import file_sha256, load_arrays
 from .hybrid import HybridBlock
 from .parameter import Parameter
+
+MAX_GRAPH_FILE = 64 << 20  # bytes
+
+
+def _check_pair(graph, where, param_file):
+    """The parameter file must be the one exported with the graph (its checksum)."""
+    if graph.params_sha256 is None:
+        raise FileFormatError(
+            f"{where} does not record which parameter file belongs to it (it was "
+            "written by an older d2lmini or edited). Export the model again with "
+            "net.export(path), which writes both files together.")
+    if file_sha256(param_file) != graph.params_sha256:
+        raise FileFormatError(
+            f"{param_file!r} is not the parameter file exported with {where}: its "
+            "checksum differs from the one the graph records. The two files come "
+            "from different exports, or an export was interrupted between them, or "
+            "one was edited. Export the model again with net.export(path) and use "
+            "the pair it writes; to load other weights, import without param_file "
+            "and call net.load_parameters(...).")
 
 
 class SymbolBlock(HybridBlock):
@@ -41,9 +63,15 @@ class SymbolBlock(HybridBlock):
         Without param_file the parameters stay uninitialized (call initialize()).
         """
         where = repr(os.fspath(symbol_file))
+        with open(symbol_file, "rb") as f:
+            raw = f.read(MAX_GRAPH_FILE + 1)
+        if len(raw) > MAX_GRAPH_FILE:
+            raise FileFormatError(
+                f"{where} is larger than {MAX_GRAPH_FILE} bytes; a d2lmini graph file "
+                "is much smaller (the values live in the .params file). Export the "
+                "model again with net.export(path).")
         try:
-            with open(symbol_file, encoding="utf-8") as f:
-                text = f.read()
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FileFormatError(f"{where} is not UTF-8 text ({exc.reason}); export "
                                   "the model again with net.export(path).") from None
@@ -57,12 +85,14 @@ class SymbolBlock(HybridBlock):
         block = SymbolBlock(graph, names)
         constants = [i for i, value in enumerate(graph.values) if value[0] == "const"]
         if param_file is not None:
+            _check_pair(graph, where, param_file)
             block._load(param_file, device if device is not None else ctx)
         elif constants:
             raise ParameterLoadError(
                 f"SymbolBlock.imports({where}): the graph uses {len(constants)} "
                 "constant array(s) kept in the parameter file; pass param_file=, "
                 "e.g. the '-0000.params' file written beside it.")
+        dry_run(graph, {i: a.asnumpy() for i, a in block._arrays.items()}, where)
         return block
 
     def _load(self, param_file, device):
@@ -84,12 +114,15 @@ class SymbolBlock(HybridBlock):
                 f"SymbolBlock.imports found {len(problems)} problem(s) in "
                 f"{param_file!r}, nothing was loaded:\n" + "\n".join(problems)
                 + "\nUse the .params file that net.export wrote with this graph.")
-        for _, name, _ in self._graph.params:
-            self._reg_params[name]._assign(arrays[name], device)
-        for i, value in enumerate(values):
-            if value[0] == "const":
-                raw = arrays[const_name(i)]
-                self._arrays[i] = np.array(raw, dtype=value[3], device=device)
+        device = _dev.as_device(device)
+        staged = [(self._reg_params[name], self._reg_params[name]._loaded(
+            arrays[name], device)) for _, name, _ in self._graph.params]
+        consts = {i: _wrap(_dev.to_device(arrays[const_name(i)].astype(value[3]),
+                                          device))
+                  for i, value in enumerate(values) if value[0] == "const"}
+        for param, data in staged:  # nothing below can fail: all or nothing
+            param._install(data)
+        self._arrays = consts
 
     def infer_shape(self, *args):
         """Nothing to infer: every shape comes from the graph file."""

@@ -1,0 +1,177 @@
+"""Checks of an imported graph beyond its JSON fields: sizes, op calls, a dry run.
+
+graphfile reads the fields; this module decides whether the graph can run. Each op's
+call is checked against the op's own forward signature (inspect.signature of
+Op.fwd), so an op added to the registry is covered without a list kept here; a few
+keyword names have a type rule, and a default of True/False asks for a bool. Every
+value's element count is capped, and the whole graph's bytes too. Finally the graph
+runs once on zeros of its declared shapes (dry_run) and every op must give exactly
+the shape and dtype the file declares; an op that raises is the file's fault.
+"""
+
+import inspect
+import math
+import warnings
+
+import numpy as onp
+
+from .errors import FileFormatError
+from .graph import _short
+from .ops import RNG
+
+MAX_ELEMENTS = 1 << 28  # elements of one value (1 GiB of float32)
+MAX_BYTES = 1 << 32  # all values of a graph together
+MAX_NDIM = 32
+_BOOLS = ("keepdims", "flatten", "relu", "equal_nan")
+REEXPORT = ("The file is damaged, hand-edited or not written by d2lmini; export the "
+            "model again with net.export(path).")
+_SIGNATURES = {}
+
+
+def bad(where, field, expected, found):
+    return FileFormatError(
+        f"{where}, {field}: expected {expected}, got {_short(found)}. {REEXPORT}")
+
+
+def check_shape(shape, dtype, where, field):
+    """A declared shape: few dimensions, and not more elements than MAX_ELEMENTS."""
+    if len(shape) > MAX_NDIM or math.prod(shape) > MAX_ELEMENTS:
+        raise FileFormatError(
+            f"{where}, {field}: shape {_short(tuple(shape))} has "
+            f"{math.prod(shape)} elements in {len(shape)} dimensions; an imported "
+            f"value may have at most {MAX_ELEMENTS} elements in {MAX_NDIM} "
+            f"dimensions. {REEXPORT}")
+    return math.prod(shape) * onp.dtype(dtype).itemsize
+
+
+def check_total(nbytes, where):
+    if nbytes > MAX_BYTES:
+        raise FileFormatError(
+            f"{where}: its values need {nbytes} bytes together, more than the "
+            f"{MAX_BYTES} an imported graph may use. {REEXPORT}")
+
+
+def _signature(op):
+    if op.name not in _SIGNATURES:
+        try:
+            _SIGNATURES[op.name] = inspect.signature(op.fwd)
+        except (TypeError, ValueError):  # a builtin without one: the dry run checks
+            _SIGNATURES[op.name] = None
+    return _SIGNATURES[op.name]
+
+
+def check_call(op, nargs, kw, where, field):
+    """The op accepts `nargs` positional values and these keywords, with types its
+    defaults and the keyword rules allow."""
+    sig = _signature(op)
+    if sig is None:
+        return
+    try:
+        bound = sig.bind(*range(nargs), **kw)
+    except TypeError as exc:
+        named = [p.name for p in sig.parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        raise FileFormatError(
+            f"{where}, {field}: the op does not take these arguments ({exc}): "
+            f"{nargs} value(s) and keywords {sorted(kw)}; its forward is "
+            f"{op.name}{sig} (keywords {', '.join(named[nargs:]) or 'none'}). "
+            f"{REEXPORT}") from None
+    for name, value in kw.items():
+        param = sig.parameters[name]
+        if name not in bound.arguments or param.kind == param.VAR_KEYWORD:
+            continue
+        problem = _kw_problem(name, value, param.default)
+        if problem:
+            raise bad(where, f"{field}, keyword {name!r}", problem, value)
+
+
+def _kw_problem(name, value, default):
+    """What is wrong with keyword `name` = `value` (None if nothing)."""
+    if (name in _BOOLS or type(default) is bool) and type(value) is not bool:
+        return "true or false"
+    if name == "dtype" and not (value is None or isinstance(value, onp.dtype)):
+        return 'a dtype ({"dtype": "float32"}) or null'
+    if name == "axis" and not (value is None or type(value) is int or (
+            isinstance(value, tuple) and all(type(a) is int for a in value))):
+        return "an axis: an integer, a tuple of integers or null"
+    if name == "p" and not (type(value) in (int, float) and 0 <= value < 1):
+        return "a probability 0 <= p < 1"
+    return None
+
+
+# ---- the dry run --------------------------------------------------------------------
+def _expected(op, shapes, kw):
+    """The output shape of ops that can give more elements than they are given
+    (broadcasting, products), computed before running them; None for the rest."""
+    if op.elementwise or op.name in ("where", "clip"):
+        return onp.broadcast_shapes(*shapes)
+    if op.name in ("matmul", "dot") and len(shapes) == 2 and all(shapes):
+        a, b = shapes
+        if len(b) == 1:
+            return a[:-1]
+        if len(a) == 1 or (op.name == "dot" and len(b) > 2):
+            return a[:-1] + b[:-2] + b[-1:]
+        return onp.broadcast_shapes(a[:-2], b[:-2]) + a[-2:-1] + b[-1:]
+    if op.name == "fully_connected" and len(shapes) >= 2 and shapes[0]:
+        kept = shapes[0][:1] if kw.get("flatten", True) else shapes[0][:-1]
+        return kept + shapes[1][:1]
+    return None
+
+
+def dry_run(graph, consts, where):
+    """Run every op once on zeros (and the file's constant arrays, `consts`: value
+    number -> NumPy array) and compare with the declared shapes and dtypes."""
+    last = {}
+    for n, (_, args, _, _) in enumerate(graph.nodes):
+        for a in args:
+            last[a] = n
+    env = {}
+    for i, (kind, label, shape, dtype) in enumerate(graph.values):
+        if kind == "literal":
+            env[i] = label
+        elif kind != "node":
+            env[i] = consts[i] if i in consts else onp.zeros(shape, dtype)
+    saved = RNG[0]
+    RNG[0] = onp.random.default_rng(0)  # the user's random stream stays untouched
+    try:
+        with onp.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for n, (op, args, kw, out) in enumerate(graph.nodes):
+                env[out] = _run(op, [env[a] for a in args], kw, graph.values[out],
+                                where, f"node {n} ({op.name})")
+                for a in args:
+                    if last[a] == n and graph.values[a][0] == "node":
+                        del env[a]
+    finally:
+        RNG[0] = saved
+
+
+def _run(op, inputs, kw, declared, where, field):
+    _, _, shape, dtype = declared
+    shapes = [tuple(getattr(x, "shape", ())) for x in inputs]
+    try:
+        expected = _expected(op, shapes, kw)
+    except ValueError:
+        expected = "shapes that do not broadcast"
+    if expected is not None and tuple(expected) != shape:
+        raise FileFormatError(
+            f"{where}, {field}: on inputs of shapes {shapes} it gives {expected}, "
+            f"but the file declares {shape}. {REEXPORT}")
+    try:
+        if getattr(op, "random", False):
+            result = onp.zeros(shapes[0], inputs[0].dtype)
+        else:
+            result = onp.asarray(op.fwd(*inputs, **kw))
+    except MemoryError:
+        raise FileFormatError(
+            f"{where}, {field}: on inputs of shapes {shapes} it asks for more memory "
+            f"than there is, although the file declares {shape}. {REEXPORT}") from None
+    except Exception as exc:  # any failure on the declared inputs is the file's
+        raise FileFormatError(
+            f"{where}, {field}: it fails on inputs of the declared shapes {shapes} "
+            f"({type(exc).__name__}: {str(exc)[:200]}). {REEXPORT}") from None
+    if result.shape != shape or result.dtype != dtype:
+        raise FileFormatError(
+            f"{where}, {field}: it gives {result.dtype.name} {result.shape}, but the "
+            f"file declares {dtype.name} {shape}. {REEXPORT}")
+    return result
