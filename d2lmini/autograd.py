@@ -6,7 +6,7 @@ reverse topological order, calling each op's VJP rule. Shown in chapter05/02_par
 """
 
 from .device import xp_of
-from .errors import AutogradError
+from .errors import AutogradError, NotSupportedError
 
 
 class _State:
@@ -135,6 +135,104 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
     than one element and no head gradient gets ones: backward() on per-example
     losses computes the gradient of their sum (the book's `l.backward()`).
     """
+    adopted = set()
+    for leaf, g in _propagate(heads, head_grads, retain_graph, "backward()").values():
+        _store_gradient(leaf, g, adopted)
+
+
+def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=False,
+         train_mode=True):
+    """The gradients of `heads` with respect to `variables`, as new arrays.
+
+    Nothing is stored: no `.grad` changes and Trainer.step still sees the gradients
+    of the last backward(). Returns a list, one gradient per variable, also for a
+    single variable (as MXNet 1.x does). Like backward(), frees the recorded graph
+    unless retain_graph=True.
+
+    >>> dx, = autograd.grad(y, [x])
+    """
+    if create_graph:
+        raise NotSupportedError(
+            "autograd.grad(..., create_graph=True): d2lmini computes first-order "
+            "gradients only; higher-order gradients (a gradient of a gradient) are "
+            "not supported. Call grad() with create_graph=False, or compute the "
+            "derivative you need by hand and differentiate that once."
+        )
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    if not variables:
+        raise AutogradError(
+            "autograd.grad(): `variables` is an empty list; pass the arrays (with "
+            "attach_grad()) to differentiate with respect to"
+        )
+    for i, v in enumerate(variables):
+        if getattr(v, "_node", True) is not None or getattr(v, "_grad", None) is None:
+            raise AutogradError(
+                f"autograd.grad(): variable {i} (a {type(v).__name__}) does not "
+                "require a gradient: expected an array on which attach_grad() was "
+                "called (or a Parameter's data()), before the forward was recorded."
+            )
+    leaves = _propagate(heads, head_grads, bool(retain_graph), "autograd.grad()")
+    grads = []
+    for v in variables:
+        raw = v._data
+        xp = xp_of(raw)
+        entry = leaves.get(id(v))
+        if entry is None:  # not reached from the heads: its gradient is zero
+            grads.append(_new_like(v, xp.zeros(raw.shape, raw.dtype)))
+            continue
+        g = xp.asarray(entry[1], dtype=raw.dtype)
+        grads.append(_new_like(v, xp.array(xp.broadcast_to(g, raw.shape))))
+    return grads
+
+
+def _new_like(variable, raw):
+    """A fresh leaf array holding `raw` (autograd cannot import ndarray)."""
+    out = variable.detach()
+    out._data = raw
+    return out
+
+
+def mark_variables(variables, gradients, grad_reqs="write"):
+    """Make `variables` leaves whose gradients backward() writes into `gradients`.
+
+    The spelling under attach_grad(): afterwards `variables[i].grad is gradients[i]`.
+    """
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    gradients = list(gradients) if isinstance(gradients, (list, tuple)) else [gradients]
+    reqs = (
+        [grad_reqs] * len(variables) if isinstance(grad_reqs, str) else list(grad_reqs)
+    )
+    if not len(variables) == len(gradients) == len(reqs):
+        raise AutogradError(
+            f"mark_variables(): got {len(variables)} variables, {len(gradients)} "
+            f"gradients and {len(reqs)} grad_reqs; pass one of each per variable"
+        )
+    for i, (v, g, req) in enumerate(zip(variables, gradients, reqs)):
+        if req not in ("write", "add", "null"):
+            raise ValueError(
+                f"mark_variables(): grad_reqs[{i}] must be 'write', 'add' or 'null', "
+                f"got {req!r}"
+            )
+        if not hasattr(g, "_data") or not hasattr(v, "attach_grad"):
+            raise TypeError(
+                f"mark_variables(): variable {i} and gradient {i} must be ndarrays, "
+                f"got {type(v).__name__} and {type(g).__name__}"
+            )
+        if tuple(g.shape) != tuple(v.shape):
+            raise AutogradError(
+                f"mark_variables(): gradient {i} has shape {tuple(g.shape)}, expected "
+                f"{tuple(v.shape)} (the shape of variable {i})"
+            )
+    for v, g, req in zip(variables, gradients, reqs):
+        v.attach_grad(req)
+        v._fresh = False  # a new variable: no gradient from backward() yet
+        if req != "null":
+            v._grad = g
+
+
+def _propagate(heads, head_grads, retain_graph, what):
+    """Run the reverse pass from `heads`: {id(leaf): [leaf, gradient]} for each leaf
+    reached. backward() stores these; grad() returns them."""
     if not isinstance(heads, (list, tuple)):
         heads, head_grads = [heads], [head_grads]
     head_grads = list(head_grads) if head_grads is not None else [None] * len(heads)
@@ -147,7 +245,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             _add(leaves, head, g.copy())
         else:
             raise AutogradError(
-                "backward(): this array was not computed from anything that needs a "
+                f"{what}: this array was not computed from anything that needs a "
                 "gradient. Call x.attach_grad() on the inputs (or use Parameters) and "
                 "compute the output inside `with autograd.record():`."
             )
@@ -157,9 +255,9 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             continue
         if node.inputs is None:
             raise AutogradError(
-                "backward() through this graph a second time: its saved values were "
-                "freed by the first backward(). Pass retain_graph=True to the first "
-                "call if you need two, or run the forward again inside "
+                f"{what} through this graph a second time: its saved values were "
+                "freed by the first backward() (or grad()). Pass retain_graph=True to "
+                "the first call if you need two, or run the forward again inside "
                 "autograd.record()."
             )
         if node.op.masked:
@@ -175,9 +273,7 @@ def backward(heads, head_grads=None, retain_graph=False, train_mode=True):
             _add(nodes if type(parent) is Node else leaves, parent, g)
         if not retain_graph:
             node.inputs = node.out = None
-    adopted = set()
-    for leaf, g in leaves.values():
-        _store_gradient(leaf, g, adopted)
+    return leaves
 
 
 def _head_gradient(head, head_grad):
@@ -194,6 +290,11 @@ def _head_gradient(head, head_grad):
 
 
 def _store_gradient(leaf, g, adopted):
+    # Every gradient backward() writes passes here (eager, hybridized plans and
+    # SymbolBlock alike), so this is where a leaf is marked fresh; Trainer.step
+    # updates only fresh leaves and clears the mark (MXNet's `_fresh_grad`). The
+    # mark is an ndarray slot, unset (read as False) until the first backward().
+    leaf._fresh = True
     buf = leaf._grad
     # NumPy gives scalars, not arrays, for arithmetic on 0-d arrays.
     g = xp_of(buf._data).asarray(g, dtype=buf._data.dtype)

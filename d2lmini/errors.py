@@ -45,3 +45,21 @@ class FileFormatError(ValueError):
 
 class ParameterLoadError(ValueError):
     """A parameter file whose names or shapes do not match the block."""
+
+
+class TrainerError(RuntimeError, UserWarning):
+    """Misuse of a Trainer or optimizer. Also a UserWarning, the class MXNet raises
+    for these, so MXNet code that catches UserWarning still works."""
+
+
+class StaleGradientError(TrainerError):
+    """Trainer.step on a parameter whose gradient backward() has not renewed."""
+
+
+class LabelError(ValueError):
+    """Labels a loss cannot use: a class index outside [0, number of classes)."""
+
+
+class NotSupportedError(NotImplementedError):
+    """Something MXNet has that d2lmini leaves out on purpose (e.g. higher-order
+    gradients); the message says what to do instead."""

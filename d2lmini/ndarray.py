@@ -202,7 +202,7 @@ class ndarray:
     >>> x = np.arange(4).reshape(2, 2); x.attach_grad()
     """
 
-    __slots__ = ("_data", "_node", "_grad", "_req", "__weakref__")
+    __slots__ = ("_data", "_node", "_grad", "_req", "_fresh", "__weakref__")
     __array_priority__ = 1000
 
     # ---- what it is ------------------------------------------------------------------
