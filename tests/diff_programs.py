@@ -3131,3 +3131,397 @@ def hybrid_gluon2_forward_in_hybrid_block(m):
     eager = net(x)
     net.hybridize()
     return {"eager": eager, "hybrid": net(x), "again": net(x)}
+
+
+# =================================================================================
+# 5. The book's chapter-5 and training idioms (MXNet 1.x and 2.x spellings)
+# =================================================================================
+
+
+def _book_net(m, hybrid=False):
+    net = m.nn.HybridSequential() if hybrid else m.nn.Sequential()
+    net.add(m.nn.Dense(8, activation="relu"), m.nn.Dense(1))
+    return net
+
+
+@program(area="book")
+def book_parameter_access(m):
+    net = _book_net(m)
+    net.initialize()
+    x = fixed(m, (2, 4), scale=0.3)
+    net(x)
+    set_fixed(net, m)
+    p = net[1].weight
+    return {
+        "shape": p.shape,
+        "data": p.data(),
+        "grad": p.grad(),
+        "bias": net[1].bias.data(),
+        "dtype": p.data().asnumpy().dtype.name,
+        "n_params": len(list(net.collect_params().values())),
+    }
+
+
+@program(area="book")
+def book_weight_data_inplace_edit(m):
+    net = m.nn.Dense(2, in_units=3)
+    net.initialize(m.init.Constant(1.0))
+    net.weight.data()[:] += 1
+    net.weight.data()[0, 0] = 42
+    return {"w": net.weight.data()}
+
+
+@program(area="book")
+def book_set_data_from_data(m):
+    net = m.nn.Dense(2, in_units=3)
+    net.initialize(m.init.One())
+    net.weight.set_data(net.weight.data() * 3 + 1)
+    return {"w": net.weight.data()}
+
+
+@program(area="book")
+def book_parameter_initialize_force_reinit(m):
+    net = _book_net(m)
+    net.initialize(m.init.Constant(1.0))
+    net(m.np.ones((2, 4)))
+    net[0].weight.initialize(init=m.init.Constant(42.0), force_reinit=True)
+    return {"w0": net[0].weight.data()[0], "w1": net[1].weight.data()}
+
+
+@program(area="book")
+def book_custom_init_abs_mask(m):
+    class MyInit(m.init.Initializer):
+        def _init_weight(self, name, data):
+            values = m.onp.arange(data.size, dtype="float32").reshape(data.shape)
+            data[:] = m.np.array(values - 6)
+            data *= m.np.abs(data) >= 3
+
+    net = m.nn.Dense(4, in_units=3)
+    net.initialize(MyInit())
+    return {"w": net.weight.data(), "b": net.bias.data()}
+
+
+@program(area="book")
+def book_apply_init_per_block(m):
+    net = m.nn.Sequential()
+    net.add(m.nn.Dense(3, in_units=2), m.nn.Dense(2, in_units=3))
+    net[0].initialize(m.init.Constant(0.5))
+    net[1].initialize(m.init.One())
+    return {"values": param_values(net)}
+
+
+@program(area="book")
+def book_centered_layer(m):
+    class CenteredLayer(m.nn.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return x - x.mean()
+
+    layer = CenteredLayer()
+    eager = layer(m.np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    net = m.nn.HybridSequential()
+    net.add(m.nn.Dense(4, in_units=3), CenteredLayer())
+    net.initialize()
+    set_fixed(net, m)
+    net.hybridize()
+    y = net(fixed(m, (4, 3)))
+    return {"eager": eager, "mean_zero": bool(abs(y.mean().item()) < 1e-6), "y": y}
+
+
+@program(area="book", style="nd")
+def book_centered_layer_nd(m):
+    class CenteredLayer(m.gluon.HybridBlock):
+        def hybrid_forward(self, F, x):
+            return F.broadcast_sub(x, F.mean(x))
+
+    layer = CenteredLayer()
+    layer.hybridize()
+    return {"y": layer(m.nd.array([1.0, 2.0, 3.0, 4.0, 5.0]))}
+
+
+@program(area="book")
+def book_mydense_np(m):
+    class MyDense(m.nn.Block):
+        def __init__(self, units, in_units, **kwargs):
+            super().__init__(**kwargs)
+            self.weight = self.params.get("weight", shape=(in_units, units))
+            self.bias = self.params.get("bias", shape=(units,))
+
+        def forward(self, x):
+            linear = m.np.dot(x, self.weight.data()) + self.bias.data()
+            return m.npx.relu(linear)
+
+    dense = MyDense(units=3, in_units=4)
+    dense.initialize()
+    dense.weight.set_data(m.np.array(W34).T)
+    dense.bias.set_data(m.np.array(B3))
+    return {"y": dense(m.np.array(X24)), "shapes": param_shapes(dense)}
+
+
+@program(area="book", style="nd")
+def book_context_cpu(m):
+    mx, nd = m.mx, m.nd
+    x = nd.ones((2, 3), ctx=mx.cpu())
+    y = x.copyto(mx.cpu())
+    z = x.as_in_context(mx.cpu())
+    net = m.nn.Dense(2, in_units=3)
+    net.initialize(m.init.One(), ctx=mx.cpu())
+    return {
+        "ctx": str(x.context),
+        "same": [str(y.context), str(z.context)],
+        "param_ctx": str(net.weight.data().context),
+        "y": net(z),
+        "cpu_eq": mx.cpu() == mx.cpu(0),
+    }
+
+
+@program(area="book")
+def book_device_np(m):
+    x = m.np.ones((2, 3), ctx=m.npx.cpu())
+    return {"ctx": str(x.ctx), "z": x.as_in_ctx(m.npx.cpu()) + 1}
+
+
+@program(area="book")
+def book_forward_hooks(m):
+    seen = []
+    net = m.nn.Dense(2, in_units=4)
+    net.initialize(m.init.One())
+    net.register_forward_pre_hook(
+        lambda block, inputs: seen.append(("pre", tuple(inputs[0].shape)))
+    )
+    net.register_forward_hook(
+        lambda block, inputs, output: seen.append(("post", tuple(output.shape)))
+    )
+    net(m.np.array(X24))
+    return {"seen": seen}
+
+
+@program(area="book")
+def book_block_apply(m):
+    net = m.nn.Sequential()
+    net.add(m.nn.Dense(8), m.nn.Dense(1))
+    names = []
+    net.apply(lambda block: names.append(type(block).__name__))
+    return {"visited": names}
+
+
+@program(area="book")
+def book_block_apply_dense_with_activation(m):
+    net = _book_net(m)
+    names = []
+    net.apply(lambda block: names.append(type(block).__name__))
+    return {"visited": names}
+
+
+@program(area="book")
+def book_nd_save_single_array(m):
+    path = tmpfile(".nd")
+    try:
+        m.nd.save(path, m.nd.arange(4))
+        loaded = m.nd.load(path)
+        return {"type": type(loaded).__name__, "value": loaded[0]}
+    finally:
+        os.remove(path)
+
+
+@program(area="book", style="nd")
+def book_nd_save_load_1x(m):
+    nd = m.nd
+    path = tmpfile(".nd")
+    try:
+        x, y = nd.arange(4), nd.zeros(4)
+        nd.save(path, [x, y])
+        x2, y2 = nd.load(path)
+        nd.save(path, {"x": x, "y": y})
+        mydict = nd.load(path)
+        return {"x2": x2, "y2": y2, "dict": mydict}
+    finally:
+        os.remove(path)
+
+
+def _linreg_data(m, nd=False):
+    X = fixed_nd(m, (12, 2), scale=0.25) if nd else fixed(m, (12, 2), scale=0.25)
+    true_w = [2.0, -3.4]
+    y = X[:, 0] * true_w[0] + X[:, 1] * true_w[1] + 4.2
+    return X, y
+
+
+@program(area="book")
+def book_linreg_concise_dataloader(m):
+    gluon, nn = m.gluon, m.nn
+    X, y = _linreg_data(m)
+    dataset = gluon.data.ArrayDataset(X, y)
+    loader = gluon.data.DataLoader(dataset, batch_size=5, shuffle=False)
+    net = nn.Sequential()
+    net.add(nn.Dense(1))
+    net.initialize(m.init.Constant(0.1))
+    loss = gluon.loss.L2Loss()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.05})
+    shapes = []
+    for _ in range(3):
+        for xb, yb in loader:
+            shapes.append(tuple(xb.shape))
+            with m.autograd.record():
+                lv = loss(net(xb), yb)
+            lv.backward()
+            trainer.step(xb.shape[0])
+    return {
+        "batch_shapes": shapes,
+        "w": net[0].weight.data(),
+        "b": net[0].bias.data(),
+        "loss": loss(net(X), y).mean(),
+        "n_batches": len(loader),
+        "n_items": len(dataset),
+    }
+
+
+@program(area="book", style="nd")
+def book_linreg_concise_nd(m):
+    gluon, nn = m.gluon, m.nn
+    X, y = _linreg_data(m, nd=True)
+    loader = gluon.data.DataLoader(gluon.data.ArrayDataset(X, y), batch_size=4)
+    net = nn.Sequential()
+    net.add(nn.Dense(1))
+    net.initialize(m.init.Constant(0.1))
+    loss = gluon.loss.L2Loss()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.05})
+    for _ in range(2):
+        for xb, yb in loader:
+            with m.autograd.record():
+                lv = loss(net(xb), yb)
+            lv.backward()
+            trainer.step(4)
+    return {
+        "w": net[0].weight.data(),
+        "b": net[0].bias.data(),
+        "loss": loss(net(X), y).mean().asscalar(),
+    }
+
+
+@program(area="book")
+def book_softmax_regression_accuracy(m):
+    gluon, nn = m.gluon, m.nn
+    X = fixed(m, (6, 4), scale=0.2)
+    y = m.np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0])
+    net = nn.Sequential()
+    net.add(nn.Flatten(), nn.Dense(3))
+    net.initialize(m.init.Constant(0.05))
+    loss = gluon.loss.SoftmaxCrossEntropyLoss()
+    trainer = gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.5})
+    for _ in range(4):
+        with m.autograd.record():
+            lv = loss(net(X), y)
+        lv.backward()
+        trainer.step(6)
+    y_hat = net(X)
+    correct = (y_hat.argmax(axis=1) == y.astype("int64")).sum()
+    return {
+        "params": param_values(net),
+        "correct": float(correct),
+        "loss": loss(y_hat, y).mean(),
+    }
+
+
+@program(area="book")
+def book_mlp_hybridized_training(m):
+    gluon = m.gluon
+    net = _book_net(m, hybrid=True)
+    net.initialize()
+    X = fixed(m, (6, 4), scale=0.2)
+    y = m.np.array([[1.0], [0.0], [0.5], [-0.5], [1.0], [2.0]])
+    net(X)
+    set_fixed(net, m)
+    net.hybridize()
+    loss = gluon.loss.L2Loss()
+    trainer = gluon.Trainer(
+        net.collect_params(), "sgd", {"learning_rate": 0.1, "momentum": 0.5}
+    )
+    for _ in range(3):
+        with m.autograd.record():
+            lv = loss(net(X), y)
+        lv.backward()
+        trainer.step(6)
+    return {"params": param_values(net), "loss": lv}
+
+
+@program(area="book")
+def book_params_reset_ctx_and_zero_grad(m):
+    net = _book_net(m)
+    net.initialize(m.init.One())
+    net(m.np.ones((2, 4)))
+    net.collect_params().reset_ctx(m.mx.cpu())
+    net.collect_params().zero_grad()
+    return {"grads": [p.grad() for p in net.collect_params().values()]}
+
+
+@program(area="book")
+def book_parameter_list_data(m):
+    net = m.nn.Dense(2, in_units=3)
+    net.initialize(m.init.One())
+    return {
+        "list_data": net.weight.list_data(),
+        "list_grad": net.weight.list_grad(),
+        "list_ctx": [str(c) for c in net.weight.list_ctx()],
+    }
+
+
+@program(area="book")
+def book_autograd_control_flow(m):
+    """The book's f(a) with a data-dependent while loop and if."""
+
+    def f(a):
+        b = a * 2
+        while m.np.linalg.norm(b) < 1000:
+            b = b * 2
+        if b.sum() > 0:
+            c = b
+        else:
+            c = 100 * b
+        return c
+
+    a = m.np.array([0.3, -1.2])
+    a.attach_grad()
+    with m.autograd.record():
+        d = f(a)
+    d.backward()
+    return {"d": d, "grad": a.grad, "ratio": a.grad == d / a}
+
+
+@program(area="grad")
+def grad_autograd_grad_create_graph(m):
+    x = m.np.array([1.0, 2.0])
+    x.attach_grad()
+    with m.autograd.record():
+        y = (x * x * x).sum()
+        (g,) = m.autograd.grad(y, [x], create_graph=True)
+        z = g.sum()
+    z.backward()
+    return {"g": g, "second": x.grad}
+
+
+@program(area="book")
+def book_dropout_mlp_predict_is_deterministic(m):
+    net = m.nn.Sequential()
+    net.add(m.nn.Dense(8, activation="relu"), m.nn.Dropout(0.5), m.nn.Dense(2))
+    net.initialize()
+    x = fixed(m, (3, 4), scale=0.3)
+    net(x)
+    set_fixed(net, m)
+    return {"y": net(x), "again": net(x)}
+
+
+@program(area="book")
+def book_dropout_train_record_differs_from_predict(m):
+    net = m.nn.Sequential()
+    net.add(m.nn.Dense(50, activation="relu"), m.nn.Dropout(0.5))
+    net.initialize(m.init.One())
+    x = m.np.ones((4, 10))
+    with m.autograd.record():
+        train = net(x)
+    predict = net(x)
+    v = train.asnumpy()
+    return {
+        "shape": train.shape,
+        "predict": predict,
+        "train_has_zeros": bool((v == 0).any()),
+        "train_kept_doubled": bool(abs(v[v != 0] - 22.0).max() < 1e-4),
+    }

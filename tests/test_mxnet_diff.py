@@ -431,7 +431,6 @@ DIFFERENCES = {
     "np_misc_nan_to_num": _not_offered(),
     "np_misc_interp": _not_offered(),
     "nd_gather_nd": _not_offered(),
-    "nd_method_softmax_log_softmax": _not_offered(),
     # --- both run, results differ on purpose ---
     "np_dtype_float64_numpy_input": Differs(
         FLOAT64, ["result['dtype']", "result['x']"], float32_for_float64
@@ -529,6 +528,13 @@ DIFFERENCES = {
     ),
     "nd_method_comparison": Differs(
         NP_1X_DTYPES, ["result['y']"], _dtype_only("float32", "bool")
+    ),
+    "book_block_apply_dense_with_activation": Differs(
+        "MXNet's Dense(activation=...) holds an Activation child block, which "
+        "apply() visits; d2lmini's Dense applies the activation itself and has no "
+        "child (parameters and outputs agree; not yet listed in DESIGN).",
+        ["result['visited']"],
+        lambda mx, d2l: (mx == ["Activation"] + d2l) or _fail(mx, d2l),
     ),
     "nd_method_flatten": Differs(
         "The 1.x NDArray.flatten() keeps the first axis ((1, 6)); d2lmini's one "
