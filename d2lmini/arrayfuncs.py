@@ -254,6 +254,11 @@ for _name in ("square", "sign", "floor", "ceil", "rint", "trunc", "fix", "sin", 
               "arccosh", "arctanh", "log2", "log10", "log1p", "expm1", "reciprocal",
               "cbrt", "softrelu"):
     _METHODS[_name] = _unary_method(_name)
+# MXNet 1.x fluent methods and the 1.x/2.x conversions (one array type here).
+_METHODS["softmax"] = lambda self, axis=-1: apply(OPS["softmax"], self, axis=axis)
+_METHODS["log_softmax"] = lambda self, axis=-1: apply(OPS["log_softmax"], self,
+                                                      axis=axis)
+_METHODS["as_np_ndarray"] = _METHODS["as_nd_ndarray"] = lambda self: self
 for _name, _method in _METHODS.items():
     setattr(ndarray, _name, _method)
 

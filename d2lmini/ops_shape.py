@@ -185,6 +185,11 @@ def _einsum_vjp(g, out, *xs, subscripts):
     # an index only x_i has (summed away) comes back by broadcasting.
     xp = xp_of(g)
     ins, result = subscripts.split("->")
+    if "." in ins or any(len(set(t)) != len(t) for t in ins.split(",")):
+        raise NotImplementedError(
+            f"np.einsum({subscripts!r}): the gradient needs explicit letters, each "
+            "at most once per operand (no '...', no 'ii'); write a diagonal or a "
+            "trace with np.diagonal / np.trace")
     terms = ins.split(",")
     grads = []
     for i, (term, x) in enumerate(zip(terms, xs)):

@@ -456,6 +456,9 @@ row("concatenate", lambda a, b: np.column_stack([a, b]),
     lambda a, b: onp.column_stack([a, b]), (S3, S3), note="column-stack")
 row("concatenate", lambda a, b: np.dstack([a, b]), lambda a, b: onp.dstack([a, b]),
     (S23, S23), note="dstack")
+row("concatenate", np.append, onp.append, (S23, S3), note="append")
+row("concatenate", lambda a, b: np.append(a, b, axis=0),
+    lambda a, b: onp.append(a, b, axis=0), (S23, S13), note="append-axis0")
 row("multiply", np.outer, onp.outer, (S3, (2,)), note="outer-fn")
 row("matmul", lambda a, b: np.tensordot(a, b, axes=([1], [0])),
     lambda a, b: onp.tensordot(a, b, axes=([1], [0])), ((2, 3), (3, 4)),

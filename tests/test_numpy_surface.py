@@ -175,3 +175,20 @@ def test_missing_name_says_what_to_use(owner, name, phrase):
 def test_hasattr_on_a_missing_name_is_false():
     assert not hasattr(np, "no_such_function")
     assert not hasattr(np.array([1.0]), "no_such_method")
+
+
+def test_hsplit_and_vsplit(x):
+    left, right = np.hsplit(np.concatenate([x, x], axis=1), 2)
+    onp.testing.assert_array_equal(right.asnumpy(), A)
+    top, bottom = np.vsplit(x, [1])
+    onp.testing.assert_array_equal(bottom.asnumpy(), A[1:])
+
+
+def test_einsum_gradient_needs_explicit_distinct_letters():
+    m = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert np.einsum("ii->", m).item() == 5.0  # the forward works
+    m.attach_grad()
+    with autograd.record():
+        t = np.einsum("ii->", m)
+    with pytest.raises(NotImplementedError, match="np.trace"):
+        t.backward()

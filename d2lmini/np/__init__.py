@@ -315,6 +315,16 @@ def split(ary, indices_or_sections, axis=0):
     return [ary[prefix + (slice(lo, hi),)] for lo, hi in bounds]
 
 
+def hsplit(ary, indices_or_sections):
+    """split() along axis 1 (axis 0 for 1-D arrays)."""
+    return split(ary, indices_or_sections, axis=1 if ary.ndim > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    """split() along axis 0."""
+    return split(ary, indices_or_sections, axis=0)
+
+
 # ---- comparisons that return Python values ---------------------------------------
 def allclose(a, b, rtol=1e-05, atol=1e-08):
     return builtins.bool(onp.allclose(onp.asarray(a), onp.asarray(b), rtol, atol))

@@ -88,6 +88,14 @@ def column_stack(tup):
     return _join(arrays, 1)
 
 
+def append(arr, values, axis=None):
+    """`values` joined after `arr` (both flattened when axis is None)."""
+    arr, values = _all((arr, values))
+    if axis is None:
+        arr, values, axis = arr.reshape(-1), values.reshape(-1), 0
+    return _join([arr, values], axis)
+
+
 # ---- products --------------------------------------------------------------------
 def outer(a, b):
     """Every product a[i] * b[j] (of the flattened inputs)."""
