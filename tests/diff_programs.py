@@ -3525,3 +3525,273 @@ def book_dropout_train_record_differs_from_predict(m):
         "train_has_zeros": bool((v == 0).any()),
         "train_kept_doubled": bool(abs(v[v != 0] - 22.0).max() < 1e-4),
     }
+
+
+# =================================================================================
+# 6. Edge cases: numerics, stability, shapes, re-initialization, optimizers
+# =================================================================================
+
+EDGE = {
+    "exp_overflow": lambda m: m.np.exp(m.np.array([100.0, -100.0, 0.0])),
+    "log_zero_negative": lambda m: m.np.log(m.np.array([0.0, -1.0, 1.0])),
+    "zero_div_zero": lambda m: m.np.arange(3) / m.np.arange(3),
+    "sigmoid_large": lambda m: m.npx.sigmoid(m.np.array([-100.0, 0.0, 100.0])),
+    "softmax_large": lambda m: m.npx.softmax(m.np.array([[1000.0, 1001.0, 999.0]])),
+    "log_softmax_large": lambda m: m.npx.log_softmax(
+        m.np.array([[1000.0, 0.0, -1000.0]])
+    ),
+    "log_softmax_axis0": lambda m: m.npx.log_softmax(m.np.array(X23), axis=0),
+    "sum_dtype_arg": lambda m: m.np.sum(m.np.arange(4, dtype="int32"), dtype="float32"),
+    "mean_dtype_arg": lambda m: m.np.mean(m.np.array(X23), axis=0, dtype="float64"),
+    "reshape_minus1_flat": lambda m: m.np.array(X23).reshape(-1),
+    "transpose_1d": lambda m: m.np.array([1.0, 2.0]).T,
+    "broadcast_error": lambda m: m.np.ones((2, 3)) + m.np.ones((3, 2)),
+    "stack_mismatch": lambda m: m.np.stack([m.np.ones(2), m.np.ones(3)]),
+    "split_uneven": lambda m: m.np.split(m.np.ones(5), 2),
+    "max_of_empty": lambda m: m.np.zeros((0,)).max(),
+    "sum_of_empty": lambda m: m.np.zeros((0, 3)).sum(axis=0),
+    "setitem_shape_mismatch": lambda m: m.np.zeros((3, 2)).__setitem__(
+        slice(0, 2), m.np.ones(3)
+    ),
+    "scalar_array_ops": lambda m: m.np.array(2.0) * m.np.array([1.0, 2.0]) + 1,
+    "comparison_chain_mask_sum": lambda m: (
+        (m.np.array(X23) > 0) * (m.np.array(X23) < 2)
+    ).sum(),
+    "negative_index_slice_assign": lambda m: _assign_neg(m),
+    "argmax_ties_first": lambda m: m.np.argmax(
+        m.np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]), axis=1
+    ),
+}
+
+
+def _assign_neg(m):
+    x = m.np.zeros((3, 4))
+    x[-1, ::-2] = m.np.array([1.0, 2.0])
+    x[:-1, -1] += 5
+    return x
+
+
+for _name, _fn in EDGE.items():
+    add(f"edge_{_name}", _create(_fn))
+
+EDGE_GRAD = {
+    "sqrt_at_zero": (lambda m, x: m.np.sqrt(x), [0.0, 1.0, 4.0]),
+    "relu_at_zero": (lambda m, x: m.npx.relu(x), [-1.0, 0.0, 1.0]),
+    "clip_at_bounds": (lambda m, x: m.np.clip(x, -1.0, 1.0), [-1.0, 0.0, 1.0, 2.0]),
+    "maximum_at_tie_scalar": (lambda m, x: m.np.maximum(x, 1.0), [0.0, 1.0, 2.0]),
+    "minimum_at_tie_scalar": (lambda m, x: m.np.minimum(x, 1.0), [0.0, 1.0, 2.0]),
+    "log_softmax_large": (
+        lambda m, x: m.npx.log_softmax(x) * m.np.array([1.0, 0.0, 0.0]),
+        [1000.0, 0.0, -1000.0],
+    ),
+    "sigmoid_large": (lambda m, x: m.npx.sigmoid(x), [-100.0, 0.0, 100.0]),
+    "sign": (lambda m, x: m.np.sign(x) * x, [-2.0, 0.0, 3.0]),
+    "min_all_ties": (lambda m, x: x.min(), [2.0, 1.0, 1.0, 1.0]),
+    "power_zero_base": (lambda m, x: x**2.0, [0.0, -1.0, 3.0]),
+    "abs_sum": (lambda m, x: m.np.abs(x).sum(), [-1.0, 0.0, 2.0]),
+    "mean_keepdims_broadcast": (lambda m, x: x - x.mean(), [1.0, 2.0, 6.0]),
+}
+
+
+def _edge_grad(fn, data):
+    def prog(m):
+        x = m.np.array(data)
+        x.attach_grad()
+        with m.autograd.record():
+            y = fn(m, x)
+        y.backward()
+        return {"y": y, "grad": x.grad}
+
+    return prog
+
+
+for _name, (_fn, _data) in EDGE_GRAD.items():
+    add(f"edgegrad_{_name}", _edge_grad(_fn, _data))
+
+
+@program(area="edge")
+def edge_dense_lazy_flatten_3d(m):
+    net = m.nn.Dense(3)
+    net.initialize(m.init.One())
+    y = net(fixed(m, (2, 2, 3)))
+    return {"y": y, "shape": net.weight.shape}
+
+
+@program(area="edge")
+def edge_dense_lazy_no_flatten_3d(m):
+    net = m.nn.Dense(3, flatten=False)
+    net.initialize(m.init.One())
+    y = net(fixed(m, (2, 2, 4)))
+    return {"y": y, "shape": net.weight.shape}
+
+
+@program(area="edge")
+def edge_initialize_twice_keeps_values(m):
+    net = m.nn.Dense(2, in_units=2)
+    net.initialize(m.init.One())
+    net.initialize(m.init.Constant(5.0))
+    return {"w": net.weight.data()}
+
+
+@program(area="edge")
+def edge_collect_params_initialize(m):
+    net = _book_net(m)
+    net.collect_params().initialize(m.init.One())
+    return {"y": net(m.np.ones((2, 3)))}
+
+
+@program(area="edge")
+def edge_hybridize_static(m):
+    net = _hs(
+        m, m.nn.Dense(4, in_units=3, activation="relu"), m.nn.Dense(2, in_units=4)
+    )
+    net.initialize()
+    set_fixed(net, m)
+    x = fixed(m, (2, 3))
+    eager = net(x)
+    net.hybridize(static_alloc=True, static_shape=True)
+    return {"eager": eager, "a": net(x), "b": net(x * 2)}
+
+
+@program(area="edge")
+def edge_hybrid_inside_plain_block(m):
+    nn = m.nn
+
+    class Outer(nn.Block):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.inner = _hs(m, nn.Dense(3, in_units=4, activation="tanh"))
+            self.out = nn.Dense(1, in_units=3)
+
+        def forward(self, x):
+            return self.out(self.inner(x)) * 2
+
+    net = Outer()
+    net.initialize()
+    set_fixed(net, m)
+    net.inner.hybridize()
+    x = m.np.array(X24)
+    with m.autograd.record():
+        y = net(x)
+    y.backward()
+    return {"y": y, "grads": [p.grad() for p in net.collect_params().values()]}
+
+
+@program(area="edge")
+def edge_block_cast_float64(m):
+    net = m.nn.Dense(2, in_units=3)
+    net.initialize(m.init.One())
+    net.cast("float64")
+    x = m.np.ones((1, 3), dtype="float64")
+    return {"dtype": net.weight.data().asnumpy().dtype.name, "y": net(x)}
+
+
+@program(area="edge")
+def edge_dense_dtype_float64(m):
+    net = m.nn.Dense(2, in_units=3, dtype="float64")
+    net.initialize(m.init.One())
+    return {
+        "dtype": net.weight.data().asnumpy().dtype.name,
+        "y": net(m.np.ones((1, 3), dtype="float64")),
+    }
+
+
+@program(area="edge")
+def edge_loss_hybridized_sample_weight(m):
+    loss = m.gluon.loss.L2Loss()
+    loss.hybridize()
+    return {
+        "l": loss(
+            m.np.array(PRED),
+            m.np.array(REG_LABEL),
+            m.np.array([[1.0], [0.0], [2.0], [0.5]]),
+        )
+    }
+
+
+@program(area="edge")
+def edge_SCE_dense_from_logits(m):
+    loss = m.gluon.loss.SoftmaxCrossEntropyLoss(sparse_label=False, from_logits=True)
+    pred = m.npx.log_softmax(m.np.array(PRED))
+    return {"l": loss(pred, m.np.array(PROB_LABEL))}
+
+
+@program(area="edge")
+def edge_L1_batch_axis1_nd_equiv(m):
+    loss = m.gluon.loss.L1Loss()
+    return {"l": loss(fixed(m, (2, 3, 4)), m.np.zeros((2, 3, 4)))}
+
+
+@program(area="edge")
+def edge_SigmoidBCE_pos_weight(m):
+    loss = m.gluon.loss.SigmoidBinaryCrossEntropyLoss()
+    return {
+        "l": loss(
+            m.np.array(PRED), m.np.array(BIN_LABEL), None, m.np.array([[2.0, 1.0, 0.5]])
+        )
+    }
+
+
+@program(area="edge")
+def edge_trainer_update_after_allreduce(m):
+    net, x = _trainer_setup(m)
+    trainer = m.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    with m.autograd.record():
+        y = net(x).sum()
+    y.backward()
+    trainer.allreduce_grads()
+    trainer.update(2)
+    return {"w": net.weight.data(), "b": net.bias.data()}
+
+
+ADAM_CASES = {
+    "default": ({}, 3),
+    "lr": ({"learning_rate": 0.05}, 4),
+    "betas_wd": ({"learning_rate": 0.02, "beta1": 0.8, "beta2": 0.9, "wd": 0.01}, 3),
+}
+
+
+def _adam_prog(options, steps):
+    def prog(m):
+        net, x = _trainer_setup(m)
+        trainer = m.gluon.Trainer(net.collect_params(), "adam", dict(options))
+        for _ in range(steps):
+            with m.autograd.record():
+                y = (net(x) ** 2).sum()
+            y.backward()
+            trainer.step(2)
+        return {"w": net.weight.data(), "b": net.bias.data()}
+
+    return prog
+
+
+for _name, (_opts, _steps) in ADAM_CASES.items():
+    add(f"trainer_adam_{_name}", _adam_prog(_opts, _steps))
+
+
+@program(area="trainer")
+def trainer_sgd_optimizer_instance_no_momentum(m):
+    net, x = _trainer_setup(m)
+    trainer = m.gluon.Trainer(
+        net.collect_params(), m.mx.optimizer.SGD(learning_rate=0.3)
+    )
+    with m.autograd.record():
+        y = (net(x) ** 2).sum()
+    y.backward()
+    trainer.step(4)
+    return {"w": net.weight.data(), "b": net.bias.data()}
+
+
+@program(area="trainer")
+def trainer_dense_shared_params_step(m):
+    shared = m.nn.Dense(3, in_units=3)
+    net = m.nn.Sequential()
+    net.add(shared, m.nn.Dense(3, in_units=3, params=shared.params))
+    net.initialize()
+    set_fixed(net, m)
+    trainer = m.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    with m.autograd.record():
+        y = (net(m.np.array(X23)) ** 2).sum()
+    y.backward()
+    trainer.step(1)
+    return {"w": shared.weight.data(), "b": shared.bias.data()}
