@@ -249,3 +249,108 @@ def test_deep_chain_does_not_hit_recursion_limit():
         y = y.sum()
     y.backward()
     assert x.grad.item() == 1.0
+
+
+# ---- autograd.grad and mark_variables ----------------------------------------------
+
+
+def test_grad_returns_new_arrays_and_leaves_dot_grad_alone():
+    x, w = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    x.attach_grad()
+    w.attach_grad(grad_req="add")
+    x.grad[:] = 7
+    with autograd.record():
+        y = (x * x * w).sum()
+    gx, gw = autograd.grad(y, [x, w], retain_graph=True)
+    onp.testing.assert_allclose(gx.asnumpy(), 2 * x.asnumpy() * w.asnumpy())
+    onp.testing.assert_allclose(gw.asnumpy(), x.asnumpy() ** 2)
+    onp.testing.assert_allclose(x.grad.asnumpy(), [7, 7, 7])  # untouched
+    onp.testing.assert_allclose(w.grad.asnumpy(), [0, 0, 0])
+    assert gx is not x.grad and gx._node is None
+    y.backward()  # the same numbers as backward() stores
+    onp.testing.assert_allclose(x.grad.asnumpy(), gx.asnumpy())
+    onp.testing.assert_allclose(w.grad.asnumpy(), gw.asnumpy())
+
+
+def test_grad_takes_head_grads_and_returns_a_list_for_one_variable():
+    x = np.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y = x * x
+    result = autograd.grad(y, x, head_grads=np.array([1.0, 10.0]))
+    assert isinstance(result, list) and len(result) == 1  # as MXNet 1.x
+    onp.testing.assert_allclose(result[0].asnumpy(), [2, 40])
+
+
+def test_grad_of_a_variable_the_heads_do_not_use_is_zero():
+    x, unused = np.ones(2), np.ones((2, 3))
+    x.attach_grad()
+    unused.attach_grad()
+    with autograd.record():
+        y = (3 * x).sum()
+    gx, gu = autograd.grad(y, [x, unused])
+    onp.testing.assert_allclose(gx.asnumpy(), [3, 3])
+    onp.testing.assert_array_equal(gu.asnumpy(), onp.zeros((2, 3)))
+
+
+def test_grad_frees_the_graph_unless_retained():
+    x = np.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        y = (x * x).sum()
+    autograd.grad(y, [x])
+    with pytest.raises(d2lmini.AutogradError, match="a second time"):
+        y.backward()
+
+
+def test_grad_through_a_hybridized_network_matches_backward():
+    from d2lmini import gluon
+    from d2lmini.gluon import nn
+
+    net = nn.HybridSequential()
+    net.add(nn.Dense(4, in_units=3, activation="tanh"), nn.Dense(1, in_units=4))
+    net.initialize()
+    net.hybridize()
+    X = np.random.normal(size=(5, 3))
+    params = list(net.collect_params().values())
+    with autograd.record():
+        loss = gluon.loss.L2Loss()(net(X), np.zeros((5, 1)))
+    grads = autograd.grad(loss, [p.data() for p in params], retain_graph=True)
+    assert all(not p.grad().asnumpy().any() for p in params)
+    loss.backward()
+    for p, g in zip(params, grads):
+        onp.testing.assert_allclose(g.asnumpy(), p.grad().asnumpy(), rtol=1e-6)
+
+
+def test_grad_refuses_higher_order_and_arrays_without_attach_grad():
+    x = np.ones(2)
+    x.attach_grad()
+    with autograd.record():
+        h = x * 2
+        y = (h * h).sum()
+    with pytest.raises(NotImplementedError, match="higher-order gradients .* are not "
+                                                  "supported"):
+        autograd.grad(y, [x], create_graph=True)
+    assert issubclass(d2lmini.NotSupportedError, NotImplementedError)
+    with pytest.raises(d2lmini.AutogradError, match="variable 0 .* does not require a "
+                                                    "gradient.*attach_grad"):
+        autograd.grad(y, [h])
+    with pytest.raises(d2lmini.AutogradError, match="empty list"):
+        autograd.grad(y, [])
+
+
+def test_mark_variables_uses_the_given_gradient_arrays():
+    x, w = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    gx, gw = np.zeros(2), np.ones(2)
+    autograd.mark_variables([x, w], [gx, gw], grad_reqs=["write", "add"])
+    assert x.grad is gx and w.grad is gw
+    with autograd.record():
+        y = (x * w).sum()
+    y.backward()
+    onp.testing.assert_allclose(gx.asnumpy(), [3, 4])
+    onp.testing.assert_allclose(gw.asnumpy(), [2, 3])  # 'add': 1 + x
+    with pytest.raises(d2lmini.AutogradError, match=r"gradient 0 has shape \(3,\), "
+                                                    r"expected \(2,\)"):
+        autograd.mark_variables(x, np.zeros(3))
+    with pytest.raises(ValueError, match="grad_reqs\\[0\\] must be"):
+        autograd.mark_variables(x, gx, "sometimes")
