@@ -10,6 +10,7 @@ import numpy as onp
 from . import device as _dev
 from .ndarray import _wrap, apply, ndarray
 from .ops import OPS
+from .shapecodes import shape_v1, shape_v2
 
 
 def asnd(x, like=None):
@@ -263,76 +264,14 @@ for _name, _method in _METHODS.items():
     setattr(ndarray, _name, _method)
 
 
-# ---- MXNet's reshape codes -------------------------------------------------------
-def _infer(shape, out, spec):
-    known = 1
-    for d in out:
-        known *= d if d != -1 else 1
-    total = 1
-    for d in shape:
-        total *= d
-    if out.count(-1) > 1 or (-1 in out and (known == 0 or total % known)):
-        raise ValueError(f"reshape: cannot reshape an array of shape {shape} with "
-                         f"{spec}: the sizes do not fit")
-    return tuple(total // known if d == -1 else d for d in out)
-
-
-def _codes(shape, spec, reverse, table, name):
-    """Apply `table` (code -> how it reads the input shape) left to right; reverse
-    reads both from the right, as MXNet's reverse=True does."""
-    spec = [int(s) for s in (spec if isinstance(spec, (list, tuple)) else (spec,))]
-    split = table["split"]
-    if reverse:
-        if split in spec:
-            raise ValueError(f"{name}: reverse=True with the split code {split} is "
-                             "not supported; reshape without reverse")
-        return _codes(shape[::-1], spec[::-1], False, table, name)[::-1]
-    out, i, j = [], 0, 0
-    while j < len(spec):
-        code = spec[j]
-        if code > 0 or code == -1:
-            out.append(code)
-            i += 1
-        elif code == table.get("copy"):
-            out.append(shape[i])
-            i += 1
-        elif code == table.get("skip"):
-            if shape[i] != 1:
-                raise ValueError(f"{name}: code {code} drops an axis of length 1, "
-                                 f"but axis {i} of {tuple(shape)} has length "
-                                 f"{shape[i]}")
-            i += 1
-        elif code == table["rest"]:
-            out.extend(shape[i:])
-            i = len(shape)
-        elif code == table["merge"]:
-            out.append(shape[i] * shape[i + 1])
-            i += 2
-        elif code == split:
-            a, b = spec[j + 1], spec[j + 2]
-            a = shape[i] // b if a == -1 else a
-            b = shape[i] // a if b == -1 else b
-            out.extend([a, b])
-            i, j = i + 1, j + 2
-        else:
-            raise ValueError(f"{name}: unknown shape code {code} in {spec}")
-        j += 1
-    return tuple(out)
-
-
-_V1 = {"copy": 0, "rest": -2, "merge": -3, "split": -4}
-_V2 = {"copy": -2, "skip": -3, "rest": -4, "merge": -5, "split": -6}
-
-
+# ---- MXNet's reshape codes (worked out in shapecodes.py) --------------------------
 def reshape_v1(data, shape, reverse=False):
     """MXNet 1.x reshape: 0 copies an axis, -1 infers one, -2 copies the rest, -3
     merges two axes, -4 splits one into the next two values (one may be -1)."""
-    out = _codes(tuple(data.shape), shape, reverse, _V1, "reshape")
-    return data.reshape(_infer(data.shape, list(out), shape))
+    return data.reshape(shape_v1(tuple(data.shape), shape, reverse))
 
 
 def reshape_v2(data, newshape, reverse=False, order="C"):
     """npx.reshape: -1 infers, -2 copies an axis, -3 drops an axis of length 1,
     -4 copies the rest, -5 merges two axes, -6 splits one into the next two."""
-    out = _codes(tuple(data.shape), newshape, reverse, _V2, "npx.reshape")
-    return data.reshape(_infer(data.shape, list(out), newshape))
+    return data.reshape(shape_v2(tuple(data.shape), newshape, reverse))

@@ -12,7 +12,8 @@ import numpy as onp
 from . import arrayfuncs as _af
 from . import np as _np
 from . import npx as _npx
-from .ndarray import apply, no_attribute
+from .missing import no_attribute
+from .ndarray import apply
 from .ndarray import ndarray as NDArray  # noqa: F401
 from .np import (  # noqa: F401
     abs,

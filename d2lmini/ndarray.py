@@ -12,6 +12,7 @@ from . import device as _dev
 from . import ops_array, ops_math, ops_shape  # noqa: F401  (register their ops)
 from .autograd import STATE, Node, backward
 from .errors import AutogradError, DeviceError, ShapeError, rewrite_advice
+from .missing import no_attribute
 from .ops import OPS
 
 _ND = onp.ndarray
@@ -159,37 +160,6 @@ _SPELLINGS = {
     "x.reshape(shape)", "permute": "x.transpose(axes)", "unsqueeze":
     "x.expand_dims(axis)", "asscalar_": "x.item()",
 }
-
-
-class _Missing(AttributeError):
-    """An AttributeError whose advice is worked out only when it is shown, so that
-    hasattr() on a missing name stays cheap."""
-
-    def __init__(self, owner, name, names, spellings, prefix):
-        super().__init__(name)
-        self.name = name
-        self._about = owner, names, spellings, prefix
-
-    def __str__(self):
-        owner, names, spellings, prefix = self._about
-        hint = spellings.get(self.name)
-        if hint is None:
-            names = names() if callable(names) else names
-            import difflib  # only when shown: keeps import d2lmini fast
-
-            close = difflib.get_close_matches(
-                self.name, [n for n in names if not n.startswith("_")], n=1,
-                cutoff=0.75)
-            hint = f"{prefix}{close[0]}" if close else None
-        advice = f"; use {hint}" if hint else "; d2lmini does not offer it"
-        return f"{owner} has no attribute {self.name!r}{advice}"
-
-
-def no_attribute(owner, name, names, spellings, prefix):
-    """The AttributeError for a missing name: where, and what to write instead."""
-    if name.startswith("_"):
-        return AttributeError(f"{owner!r} object has no attribute {name!r}")
-    return _Missing(owner, name, names, spellings, prefix)
 
 
 def _class_names():

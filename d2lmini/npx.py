@@ -8,7 +8,8 @@ from . import device as _dev
 from .arrayfuncs import one_hot, topk  # noqa: F401
 from .autograd import STATE
 from .device import cpu, current_device, gpu, num_gpus  # noqa: F401
-from .ndarray import _wrap, apply, ndarray, no_attribute
+from .missing import no_attribute
+from .ndarray import _wrap, apply, ndarray
 from .np.random import seed  # noqa: F401  (npx.seed is np.random.seed)
 from .ops import OPS
 from .serialization import load_arrays, save_arrays

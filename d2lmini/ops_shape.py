@@ -145,17 +145,26 @@ def _take_along_axis_vjp(g, out, x, index, axis):
 defop("take_along_axis", _take_along_axis, _take_along_axis_vjp)
 
 
-def _take(x, index, axis=None, mode="clip"):
+def _take_index(x, index, axis, mode):
+    """Indices made valid by `mode` (CuPy's take has no mode of its own)."""
     xp = xp_of(x)
     index = xp.asarray(index).astype(onp.int64, copy=False)
-    return xp.take(x, index, axis=axis, mode=mode)
+    n = x.size if axis is None else x.shape[axis]
+    if mode == "raise" and index.size and (int(index.max()) >= n
+                                           or int(index.min()) < -n):
+        raise IndexError(f"take: an index is out of range for length {n} (found "
+                         f"{int(index.min())}..{int(index.max())}); pass "
+                         "mode='clip' or mode='wrap' to bring indices into range")
+    return xp.clip(index, 0, n - 1) if mode == "clip" else index % n
+
+
+def _take(x, index, axis=None, mode="clip"):
+    return xp_of(x).take(x, _take_index(x, index, axis, mode), axis=axis)
 
 
 def _take_vjp(g, out, x, index, axis=None, mode="clip"):
     xp = xp_of(g)
-    index = xp.asarray(index).astype(onp.int64, copy=False)
-    n = x.size if axis is None else x.shape[axis]
-    index = xp.clip(index, 0, n - 1) if mode == "clip" else index % n
+    index = _take_index(x, index, axis, mode)
     if axis is None:
         return _scatter_add(xp, (x.size,), 0, index.reshape(-1),
                             g.reshape(-1)).reshape(x.shape), None

@@ -7,6 +7,7 @@ PKG = pathlib.Path(__file__).resolve().parents[1] / "d2lmini"
 # Bottom layer first; a module may import only modules listed before it.
 ORDER = [
     "errors",
+    "missing",
     "device",
     "ops",
     "ops_array",
@@ -14,6 +15,7 @@ ORDER = [
     "ops_shape",
     "autograd",
     "ndarray",
+    "shapecodes",
     "arrayfuncs",
     "np.linalg",
     "np.random",

@@ -192,3 +192,12 @@ def test_einsum_gradient_needs_explicit_distinct_letters():
         t = np.einsum("ii->", m)
     with pytest.raises(NotImplementedError, match="np.trace"):
         t.backward()
+
+
+def test_take_modes(x):
+    with pytest.raises(IndexError, match="mode='clip'"):
+        np.take(x, [0, 9])
+    onp.testing.assert_array_equal(np.take(x, [-1, 9], mode="wrap").asnumpy(),
+                                   onp.take(A, [-1, 9], mode="wrap"))
+    onp.testing.assert_array_equal(x.take(np.array([-1.0, 9.0])).asnumpy(),
+                                   onp.take(A, [-1, 9], mode="clip"))

@@ -16,7 +16,8 @@ from ..errors import HybridizationError
 from ..executor import Plan
 from ..graph import Tracer, Var
 from ..graphfile import save_graph
-from ..ndarray import _ND, ndarray, no_attribute
+from ..missing import no_attribute
+from ..ndarray import _ND, ndarray
 from .block import Block
 
 

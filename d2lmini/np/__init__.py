@@ -9,7 +9,8 @@ import builtins
 import numpy as onp
 
 from .. import device as _dev
-from ..ndarray import _wrap, apply, ndarray, no_attribute
+from ..missing import no_attribute
+from ..ndarray import _wrap, apply, ndarray
 from ..ops import OPS
 from . import linalg, random  # noqa: F401
 from .manipulation import *  # noqa: F401, F403  (hstack, sort, einsum, median, ...)
