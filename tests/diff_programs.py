@@ -1652,6 +1652,61 @@ for _name, _fn in HYBRID1X.items():
         add(f"hybrid1x_{_name}_{'hybrid' if _hyb else 'eager'}", _prog, style="nd")
 
 
+def _hybrid1x_grad(m, fn, hybridize, train_mode=True):
+    class Net(m.gluon.HybridBlock):
+        def hybrid_forward(self, F, x, y):
+            return fn(F, x, y)
+
+    net = Net()
+    net.initialize()
+    if hybridize:
+        net.hybridize()
+    a, b = m.nd.array(A23), m.nd.array([[0.5], [2.0]])
+    a.attach_grad()
+    with m.autograd.record(train_mode=train_mode):
+        out = net(a, b)
+    out.backward()
+    return {"out": out, "grad": a.grad}
+
+
+HYBRID1X_GRAD = {
+    "power": lambda F, x, y: F.power(F.abs(x) + 1, 2),
+    "broadcast_power": lambda F, x, y: F.broadcast_power(F.abs(x) + 1, y),
+    "where_grad": lambda F, x, y: F.where(x > 0, x * x, x * 3),
+    "one_hot_times": lambda F, x, y: x * F.one_hot(F.argmax(x, axis=1), 3),
+    "batch_dot": lambda F, x, y: F.batch_dot(F.expand_dims(x, 1), F.expand_dims(x, 2)),
+    "take": lambda F, x, y: F.take(x, F.argmin(y, axis=0)),
+    "FullyConnected": lambda F, x, y: F.FullyConnected(
+        x, F.ones_like(x), F.zeros_like(F.sum(x, axis=1)), num_hidden=2
+    ),
+    "Dropout_predict": lambda F, x, y: F.Dropout(x, p=0.5) * 2,
+    "BlockGrad": lambda F, x, y: x * F.BlockGrad(x),
+    "squeeze": lambda F, x, y: F.squeeze(F.expand_dims(x, 0), axis=0) * 2,
+    "split_second": lambda F, x, y: F.split(x, num_outputs=3, axis=1)[1] * 4,
+    "sort": lambda F, x, y: F.sort(x, axis=1) * F.broadcast_like(y, x),
+    "topk_value": lambda F, x, y: F.topk(x, k=2, ret_typ="value"),
+    "argsort_stop": lambda F, x, y: x + F.stop_gradient(F.argsort(x)),
+    "max_ties": lambda F, x, y: F.max(F.broadcast_maximum(x, F.ones_like(x)), axis=1),
+    "norm": lambda F, x, y: F.norm(x, axis=1),
+    "L2Normalization": lambda F, x, y: F.L2Normalization(x),
+    "log_softmax_pick": lambda F, x, y: F.pick(F.log_softmax(x), F.argmax(y, axis=1)),
+    "LeakyReLU": lambda F, x, y: F.LeakyReLU(x, act_type="leaky", slope=0.2),
+    "Activation_softrelu": lambda F, x, y: F.Activation(x, act_type="softrelu"),
+    "slice_axis": lambda F, x, y: F.slice_axis(x, axis=1, begin=1, end=None) * 2,
+    "reshape_tile": lambda F, x, y: F.tile(F.reshape(x, (3, 2)), reps=(1, 2)),
+    "expand_concat": lambda F, x, y: F.concat(x, F.square(x), dim=0),
+    "mean_sum": lambda F, x, y: F.mean(x, axis=0) + F.sum(x, axis=0),
+}
+
+for _name, _fn in HYBRID1X_GRAD.items():
+    for _hyb in (False, True):
+
+        def _prog(m, fn=_fn, hyb=_hyb, train=("predict" not in _name)):
+            return _hybrid1x_grad(m, fn, hyb, train)
+
+        add(f"hybrid1x_grad_{_name}_{'hybrid' if _hyb else 'eager'}", _prog, style="nd")
+
+
 @program(style="nd", area="hybrid1x")
 def hybrid1x_params_get_dense(m):
     gluon, nd = m.gluon, m.nd
@@ -3795,3 +3850,86 @@ def trainer_dense_shared_params_step(m):
     y.backward()
     trainer.step(1)
     return {"w": shared.weight.data(), "b": shared.bias.data()}
+
+
+# =================================================================================
+# 7. More of mx.np that a learner may reach for
+# =================================================================================
+
+NP_MORE = {
+    "percentile": lambda m: m.np.percentile(m.np.array(X23), 50),
+    "percentile_axis": lambda m: m.np.percentile(
+        m.np.array(X23), m.np.array([25.0, 75.0]), axis=1
+    ),
+    "quantile": lambda m: m.np.quantile(m.np.array(X23), 0.25),
+    "median": lambda m: m.np.median(m.np.array(X23), axis=1),
+    "argwhere": lambda m: m.np.argwhere(m.np.array(X23) > 0),
+    "append": lambda m: m.np.append(m.np.array(X23), m.np.array(POS23), axis=0),
+    "append_flat": lambda m: m.np.append(m.np.array([1.0, 2.0]), m.np.array([3.0])),
+    "delete": lambda m: m.np.delete(m.np.array(X23), 1, axis=1),
+    "insert": lambda m: m.np.insert(m.np.array([1.0, 2.0, 3.0]), 1, 9.0),
+    "logspace": lambda m: m.np.logspace(0, 2, 3),
+    "empty_like_shape": lambda m: m.np.empty_like(m.np.array(X23)).shape,
+    "copy": lambda m: m.np.copy(m.np.array(X23)),
+    "shape_size_ndim": lambda m: [
+        m.np.shape(m.np.array(X23)),
+        m.np.size(m.np.array(X23)),
+        m.np.ndim(m.np.array(X23)),
+    ],
+    "absolute_fabs": lambda m: [
+        m.np.absolute(m.np.array(X23)),
+        m.np.fabs(m.np.array(X23)),
+    ],
+    "vdot": lambda m: m.np.vdot(m.np.array(X23), m.np.array(POS23)),
+    "amax_amin": lambda m: [
+        m.np.amax(m.np.array(X23), axis=0),
+        m.np.amin(m.np.array(X23)),
+    ],
+    "around": lambda m: m.np.around(m.np.array([1.234, -5.678]), 1),
+    "float_power": lambda m: m.np.float_power(m.np.array(POS23), 2),
+    "exp2": lambda m: m.np.exp2(m.np.array([0.0, 1.0, 3.0])),
+    "logaddexp": lambda m: m.np.logaddexp(
+        m.np.array([0.0, 1.0]), m.np.array([0.0, 2.0])
+    ),
+    "linalg_inv": lambda m: m.np.linalg.inv(m.np.array([[2.0, 1.0], [1.0, 3.0]])),
+    "linalg_det": lambda m: m.np.linalg.det(m.np.array([[2.0, 1.0], [1.0, 3.0]])),
+    "linalg_solve": lambda m: m.np.linalg.solve(
+        m.np.array([[2.0, 1.0], [1.0, 3.0]]), m.np.array([1.0, 2.0])
+    ),
+    "random_choice_shape": lambda m: m.np.random.choice(5, size=(3,)).shape,
+    "random_rand_randn_shapes": lambda m: [
+        m.np.random.rand(2, 3).shape,
+        m.np.random.randn(4).shape,
+    ],
+    "random_shuffle_keeps_values": lambda m: _shuffled_sorted(m),
+    "random_permutation_missing_in_1_9": lambda m: m.np.random.permutation(4).shape,
+    "ndarray_flags_T_size": lambda m: [m.np.array(X23).T.shape, m.np.array(X23).size],
+}
+
+
+def _shuffled_sorted(m):
+    x = m.np.arange(6)
+    m.np.random.shuffle(x)
+    return m.np.sort(x)
+
+
+for _name, _fn in NP_MORE.items():
+    add(f"np_more_{_name}", _create(_fn))
+
+
+@program(area="npx")
+def npx_seed_missing_in_1_9(m):
+    m.npx.seed(3)
+    a = m.np.random.uniform(size=(3,))
+    m.npx.seed(3)
+    b = m.np.random.uniform(size=(3,))
+    return {"repeat": bool((a == b).all())}
+
+
+@program(area="npx")
+def npx_mx_random_seed_repeats(m):
+    m.mx.random.seed(3)
+    a = m.np.random.uniform(size=(3,))
+    m.mx.random.seed(3)
+    b = m.np.random.uniform(size=(3,))
+    return {"repeat": bool((a == b).all())}

@@ -415,6 +415,21 @@ DIFFERENCES = {
         "misses it.",
         {"y": _f32([[1.25, 1.25], [1.0, 1.0]]), "shapes": [[4, 2]]},
     ),
+    "np_more_median": Extension(
+        "mx.np has no median in 1.9.1; d2lmini offers NumPy's.",
+        {"y": _f32([-0.5, 1.0])},
+    ),
+    "np_more_exp2": Extension(
+        "mx.np has no exp2 in 1.9.1; d2lmini offers NumPy's.", {"y": _f32([1, 2, 8])}
+    ),
+    "np_more_logaddexp": Extension(
+        "mx.np has no logaddexp in 1.9.1; d2lmini offers NumPy's.",
+        {"y": onp.logaddexp(_f32([0, 1]), _f32([0, 2]))},
+    ),
+    "npx_seed_missing_in_1_9": Extension(
+        "npx.seed is MXNet 2 (1.9.1 has mx.random.seed); d2lmini offers it.",
+        {"repeat": True},
+    ),
     # --- MXNet silently gives a (wrong) value; d2lmini raises a clear error ---
     "loss_SCE_label_out_of_range": ClearError(
         "MXNet clips a label equal to the class count to the last class; d2lmini "
@@ -434,6 +449,15 @@ DIFFERENCES = {
     "np_misc_nan_to_num": _not_offered(),
     "np_misc_interp": _not_offered(),
     "nd_gather_nd": _not_offered(),
+    "np_more_delete": _not_offered(),
+    "np_more_insert": _not_offered(),
+    "np_more_logspace": _not_offered("np.linspace"),
+    "np_more_absolute_fabs": _not_offered("np.abs"),
+    "np_more_vdot": _not_offered("np.dot"),
+    "np_more_float_power": _not_offered(),
+    "np_more_linalg_inv": _not_offered("linalg"),
+    "np_more_linalg_det": _not_offered("linalg"),
+    "np_more_linalg_solve": _not_offered("linalg"),
     # --- both run, results differ on purpose ---
     "np_dtype_float64_numpy_input": Differs(
         FLOAT64, ["result['dtype']", "result['x']"], float32_for_float64
