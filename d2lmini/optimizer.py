@@ -108,6 +108,20 @@ class Optimizer:
         mult = param.wd_mult if param is not None else self.wd_mult.get(index, 1.0)
         return self.wd * mult
 
+    def _count_lr_wd(self, index):
+        """_update_count, _get_lr and _get_wd in one call (the update's fast path)."""
+        count = self._index_update_count.get(index, self.begin_num_update) + 1
+        self._index_update_count[index] = count
+        if count > self.num_update:
+            self.num_update = count
+        lr = self.lr
+        if self.lr_scheduler is not None:
+            lr = self.lr_scheduler(self.num_update)
+        param = self.param_dict.get(index)
+        if param is not None:
+            return lr * param.lr_mult, self.wd * param.wd_mult
+        return lr * self.lr_mult.get(index, 1.0), self.wd * self.wd_mult.get(index, 1.0)
+
     def _gradient(self, xp, g, w, wd_first):
         """rescale_grad * g, clipped to +-clip_gradient; with wd * w added before the
         clipping when `wd_first` (Adam), or left to the caller (SGD: after it)."""
@@ -153,8 +167,7 @@ class SGD(Optimizer):
         return xp_of(weight._data).zeros_like(weight._data)
 
     def update(self, index, weight, grad, state):
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._count_lr_wd(index)
         w, g = weight._data, grad._data
         xp = xp_of(w)
         if self.clip_gradient:
@@ -165,7 +178,8 @@ class SGD(Optimizer):
             if wd:
                 w *= 1.0 - lr * wd
             step = self._scratch.get(index)
-            if step is None or step.shape != w.shape or step.dtype != w.dtype:
+            if (step is None or type(step) is not type(w) or step.shape != w.shape
+                    or step.dtype != w.dtype):
                 step = self._scratch[index] = xp.empty_like(w)
             xp.multiply(g, lr * scale, out=step)
             w -= step
@@ -199,8 +213,7 @@ class Adam(Optimizer):
         return xp.zeros_like(weight._data), xp.zeros_like(weight._data)  # mean, var
 
     def update(self, index, weight, grad, state):
-        self._update_count(index)
-        lr, wd = self._get_lr(index), self._get_wd(index)
+        lr, wd = self._count_lr_wd(index)
         t = self._index_update_count[index]
         lr *= math.sqrt(1.0 - self.beta2**t) / (1.0 - self.beta1**t)
         w = weight._data

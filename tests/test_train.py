@@ -330,3 +330,21 @@ def test_lr_mult_and_wd_mult_of_a_parameter_count():
     onp.testing.assert_array_equal(layer.weight.data().asnumpy(), w)
     onp.testing.assert_allclose(layer.bias.data().asnumpy(), b - 0.1 * g / 4,
                                 rtol=1e-6)
+
+
+def test_new_arrays_for_a_parameter_start_a_new_momentum():
+    layer, trainer, X = sgd_setup(learning_rate=0.1, momentum=0.9)
+    for _ in range(2):
+        with autograd.record():
+            loss = layer(X).sum()
+        loss.backward()
+        trainer.step(4)
+    layer.initialize(force_reinit=True)
+    w = layer.weight.data().asnumpy().copy()
+    with autograd.record():
+        loss = layer(X).sum()
+    loss.backward()
+    trainer.step(4)  # no momentum left from before: one plain step
+    g = layer.weight.grad().asnumpy()
+    onp.testing.assert_allclose(layer.weight.data().asnumpy(), w - 0.1 * g / 4,
+                                rtol=1e-6)

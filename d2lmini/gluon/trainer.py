@@ -54,7 +54,10 @@ class Trainer:
         # Not a copy: lr_mult/wd_mult changed on a parameter later still count.
         self._optimizer.param_dict = dict(enumerate(self._params))
         self._scale = self._optimizer.rescale_grad
-        self._states = {}  # the optimizer's state per parameter index (momentum, ...)
+        # Per parameter index: (its array, the optimizer's state for it: momentum,
+        # ...). A parameter given new arrays (initialize(force_reinit=True),
+        # reset_device, load_parameters) starts again from a new state.
+        self._states = {}
 
     @property
     def optimizer(self):
@@ -82,9 +85,10 @@ class Trainer:
         fresh = self._fresh_parameters(ignore_stale_grad)
         optimizer, states = self._optimizer, self._states
         for i, data in fresh:
-            if i not in states:
-                states[i] = optimizer.create_state(i, data)
-            optimizer.update(i, data, data._grad, states[i])
+            entry = states.get(i)
+            if entry is None or entry[0] is not data:  # new arrays: a new state
+                entry = states[i] = (data, optimizer.create_state(i, data))
+            optimizer.update(i, data, data._grad, entry[1])
             data._fresh = False
 
     def allreduce_grads(self):
@@ -95,7 +99,7 @@ class Trainer:
         that an error leaves every weight and gradient as it was."""
         fresh, stale, unused = [], [], []
         for i, p in enumerate(self._params):
-            if p.grad_req == "null":
+            if p._grad_req == "null":
                 continue
             data = p._data
             if data is None and p.state == "deferred":
