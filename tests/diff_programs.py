@@ -3933,3 +3933,285 @@ def npx_mx_random_seed_repeats(m):
     m.mx.random.seed(3)
     b = m.np.random.uniform(size=(3,))
     return {"repeat": bool((a == b).all())}
+
+
+# =================================================================================
+# 8. More Gluon: parameter order, multiple outputs, files, accumulation
+# =================================================================================
+
+
+@program(area="gluon")
+def gluon_param_order_own_before_children(m):
+    nn = m.nn
+
+    class Net(nn.Block):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = nn.Dense(3, in_units=2)
+            self.scale = self.params.get("scale", shape=(3,))
+
+        def forward(self, x):
+            return self.dense(x) * self.scale.data()
+
+    net = Net()
+    net.initialize(m.init.One())
+    return {"shapes": param_shapes(net), "y": net(m.np.ones((1, 2)))}
+
+
+@program(area="gluon")
+def gluon_nested_sequential_indexing(m):
+    inner = m.nn.Sequential()
+    inner.add(m.nn.Dense(3, in_units=4), m.nn.Dense(2, in_units=3))
+    net = m.nn.Sequential()
+    net.add(inner, m.nn.Dense(1, in_units=2))
+    net.initialize()
+    set_fixed(net, m)
+    return {
+        "inner1": net[0][1].weight.data(),
+        "y": net(m.np.array(X24)),
+        "shapes": param_shapes(net),
+    }
+
+
+@program(area="hybrid")
+def hybrid_multiple_outputs(m):
+    nn = m.nn
+
+    class Two(nn.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = nn.Dense(3, in_units=4)
+
+        def hybrid_forward(self, F, x):
+            h = self.dense(x)
+            return F.npx.relu(h), F.np.tanh(h)
+
+    net = Two()
+    net.initialize()
+    set_fixed(net, m)
+    x = m.np.array(X24)
+    e1, e2 = net(x)
+    net.hybridize()
+    with m.autograd.record():
+        h1, h2 = net(x)
+        total = (h1 * 2 + h2).sum()
+    total.backward()
+    return {"e": [e1, e2], "h": [h1, h2], "wgrad": net.dense.weight.grad()}
+
+
+@program(area="hybrid")
+def hybrid_two_inputs(m):
+    nn = m.nn
+
+    class Add(nn.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.a = nn.Dense(2, in_units=4)
+            self.b = nn.Dense(2, in_units=3)
+
+        def hybrid_forward(self, F, x, y):
+            return self.a(x) + self.b(y)
+
+    net = Add()
+    net.initialize()
+    set_fixed(net, m)
+    x, y = m.np.array(X24), m.np.array(X23)
+    eager = net(x, y)
+    net.hybridize()
+    return {"eager": eager, "hybrid": net(x, y)}
+
+
+@program(area="hybrid")
+def hybrid_input_gradient(m):
+    net = _hs(
+        m, m.nn.Dense(3, in_units=4, activation="sigmoid"), m.nn.Dense(1, in_units=3)
+    )
+    net.initialize()
+    set_fixed(net, m)
+    net.hybridize()
+    x = m.np.array(X24)
+    x.attach_grad()
+    with m.autograd.record():
+        y = net(x)
+    y.backward()
+    return {"y": y, "xgrad": x.grad}
+
+
+@program(area="hybrid")
+def hybrid_grad_req_add_params(m):
+    net = _hs(m, m.nn.Dense(2, in_units=4))
+    net.initialize()
+    set_fixed(net, m)
+    net.collect_params().setattr("grad_req", "add")
+    net.hybridize()
+    for k in range(3):
+        with m.autograd.record():
+            y = net(m.np.array(X24) * (k + 1)).sum()
+        y.backward()
+    return {"grads": [p.grad() for p in net.collect_params().values()]}
+
+
+@program(area="trainer")
+def trainer_grad_accumulation_add(m):
+    net, x = _trainer_setup(m)
+    for p in net.collect_params().values():
+        p.grad_req = "add"
+    trainer = m.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.1})
+    for half in (x[:1], x[1:]):
+        with m.autograd.record():
+            y = (net(half) ** 2).sum()
+        y.backward()
+    trainer.step(2)
+    net.collect_params().zero_grad()
+    return {
+        "w": net.weight.data(),
+        "b": net.bias.data(),
+        "zeroed": [p.grad() for p in net.collect_params().values()],
+    }
+
+
+@program(area="file")
+def file_load_parameters_allow_missing_ignore_extra(m):
+    path = tmpfile(".params")
+    try:
+        net = _mlp(m)
+        net.initialize()
+        set_fixed(net, m)
+        net.save_parameters(path)
+        bigger = _mlp(m)
+        bigger.add(m.nn.Dense(1, in_units=2))
+        bigger.initialize(m.init.One())
+        bigger.load_parameters(path, allow_missing=True)
+        smaller = m.nn.Sequential()
+        smaller.add(m.nn.Dense(5, in_units=4, activation="relu"))
+        smaller.load_parameters(path, ignore_extra=True)
+        x = m.np.array(X24)
+        return {"bigger": bigger(x), "smaller": smaller(x), "orig": net(x)}
+    finally:
+        os.remove(path)
+
+
+@program(area="file")
+def file_load_parameters_extra_error(m):
+    path = tmpfile(".params")
+    try:
+        net = _mlp(m)
+        net.initialize()
+        net.save_parameters(path)
+        smaller = m.nn.Sequential()
+        smaller.add(m.nn.Dense(5, in_units=4, activation="relu"))
+        smaller.load_parameters(path)
+        return {}
+    finally:
+        os.remove(path)
+
+
+@program(area="file")
+def file_save_parameters_before_forward(m):
+    path = tmpfile(".params")
+    try:
+        net = m.nn.Sequential()
+        net.add(m.nn.Dense(3))
+        net.initialize()
+        net.save_parameters(path)
+        return {}
+    finally:
+        os.remove(path)
+
+
+@program(area="file")
+def file_load_parameters_into_lazy_net(m):
+    path = tmpfile(".params")
+    try:
+        net = _mlp(m)
+        net.initialize()
+        set_fixed(net, m)
+        net.save_parameters(path)
+        clone = m.nn.Sequential()
+        clone.add(m.nn.Dense(5, activation="relu"), m.nn.Dense(2))
+        clone.load_parameters(path)
+        return {"shapes": param_shapes(clone), "y": clone(m.np.array(X24))}
+    finally:
+        os.remove(path)
+
+
+@program(area="file")
+def file_export_custom_hybrid_block(m):
+    nn = m.nn
+
+    class Net(nn.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = nn.Dense(3, in_units=4)
+
+        def hybrid_forward(self, F, x):
+            return F.npx.relu(self.dense(x)) + F.np.sum(x, axis=1, keepdims=True)
+
+    prefix = tempfile.mkdtemp()
+    base = os.path.join(prefix, "net")
+    try:
+        net = Net()
+        net.initialize()
+        set_fixed(net, m)
+        net.hybridize()
+        x = m.np.array(X24)
+        y = net(x)
+        net.export(base)
+        imported = m.gluon.SymbolBlock.imports(
+            base + "-symbol.json", ["data"], base + "-0000.params"
+        )
+        return {"y": y, "imported": imported(x), "imported_other": imported(x * 2)}
+    finally:
+        for f in os.listdir(prefix):
+            os.remove(os.path.join(prefix, f))
+        os.rmdir(prefix)
+
+
+@program(area="file", style="nd")
+def file_export_imports_nd(m):
+    prefix = tempfile.mkdtemp()
+    base = os.path.join(prefix, "mlp")
+    try:
+        net = m.nn.HybridSequential()
+        net.add(m.nn.Dense(4, in_units=4, activation="tanh"), m.nn.Dense(2, in_units=4))
+        net.initialize()
+        set_fixed(net, m, nd=True)
+        net.hybridize()
+        x = m.nd.array(X24)
+        y = net(x)
+        net.export(base, epoch=3)
+        files = sorted(os.listdir(prefix))
+        imported = m.gluon.SymbolBlock.imports(
+            base + "-symbol.json", ["data"], base + "-0003.params"
+        )
+        return {"files": files, "y": y, "imported": imported(x)}
+    finally:
+        for f in os.listdir(prefix):
+            os.remove(os.path.join(prefix, f))
+        os.rmdir(prefix)
+
+
+@program(area="file")
+def file_symbolblock_gradient(m):
+    prefix = tempfile.mkdtemp()
+    base = os.path.join(prefix, "mlp")
+    try:
+        net = _mlp(m, hybrid=True)
+        net.initialize()
+        set_fixed(net, m)
+        net.hybridize()
+        x = m.np.array(X24)
+        net(x)
+        net.export(base)
+        imported = m.gluon.SymbolBlock.imports(
+            base + "-symbol.json", ["data"], base + "-0000.params"
+        )
+        x.attach_grad()
+        with m.autograd.record():
+            y = imported(x).sum()
+        y.backward()
+        return {"y": y, "xgrad": x.grad}
+    finally:
+        for f in os.listdir(prefix):
+            os.remove(os.path.join(prefix, f))
+        os.rmdir(prefix)
