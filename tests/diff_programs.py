@@ -4215,3 +4215,77 @@ def file_symbolblock_gradient(m):
         for f in os.listdir(prefix):
             os.remove(os.path.join(prefix, f))
         os.rmdir(prefix)
+
+
+# =================================================================================
+# 9. More dtype rules
+# =================================================================================
+
+DTYPE_MORE = {
+    "float16_arith": lambda m: m.np.ones((2,), dtype="float16") * 3 + 1,
+    "float16_plus_float32": lambda m: m.np.ones(2, dtype="float16") + m.np.ones(2),
+    "int64_array": lambda m: m.np.array([1, 2], dtype="int64") * 2,
+    "arange_int64": lambda m: m.np.arange(3, dtype="int64"),
+    "maximum_int": lambda m: m.np.maximum(m.np.arange(-2, 3, dtype="int32"), 0),
+    "int_iadd_float": lambda m: _iadd(m),
+    "int_times_float32_array": lambda m: m.np.arange(3, dtype="int32") * m.np.ones(3),
+    "bool_plus_float": lambda m: (m.np.array(X23) > 0) + m.np.ones((2, 3)),
+    "sum_int_dtype": lambda m: m.np.arange(4, dtype="int32").sum(),
+    "argmax_dtype": lambda m: m.np.argmax(m.np.array(X23), axis=1),
+    "astype_bool": lambda m: m.np.array([0.0, 2.0]).astype("bool"),
+    "zeros_dtype_int64": lambda m: m.np.zeros((2,), dtype="int64"),
+    "full_int_dtype": lambda m: m.np.full((2,), 3, dtype="int32"),
+    "linspace_dtype": lambda m: (
+        m.np.linspace(0, 1, 3).dtype.name
+        if hasattr(m.np.linspace(0, 1, 3).dtype, "name")
+        else str(m.np.linspace(0, 1, 3).dtype)
+    ),
+    "exp_of_int": lambda m: m.np.exp(m.np.arange(3, dtype="int32")),
+    "sqrt_of_int": lambda m: m.np.sqrt(m.np.arange(3, dtype="int32")),
+    "mean_of_int_axis": lambda m: (
+        m.np.arange(6, dtype="int32").reshape(2, 3).mean(axis=0)
+    ),
+    "true_divide_ints": lambda m: (
+        m.np.arange(4, dtype="int32") / m.np.full((4,), 2, dtype="int32")
+    ),
+    "power_int": lambda m: m.np.arange(4, dtype="int32") ** 2,
+}
+
+
+def _iadd(m):
+    x = m.np.arange(3, dtype="int32")
+    x += 1
+    return x
+
+
+for _name, _fn in DTYPE_MORE.items():
+    add(f"np_dtype_{_name}", _create(_fn))
+
+
+@program(area="gluon")
+def gluon_dense_on_float64_numpy_data(m):
+    net = m.nn.Dense(2, in_units=2)
+    net.initialize(m.init.One())
+    x = m.np.array(m.onp.array([[1.0, 2.0]]))
+    return {"y": net(x)}
+
+
+@program(area="gluon")
+def gluon_dense_on_int_data(m):
+    net = m.nn.Dense(2, in_units=2)
+    net.initialize(m.init.One())
+    return {"y": net(m.np.array([[1, 2]], dtype="int32"))}
+
+
+@program(area="loss")
+def loss_SigmoidBCE_label_flat(m):
+    loss = m.gluon.loss.SigmoidBinaryCrossEntropyLoss()
+    pred = m.np.array([[0.5], [-1.0], [2.0]])
+    return {"l": loss(pred, m.np.array([1.0, 0.0, 1.0]))}
+
+
+@program(area="loss")
+def loss_L1_label_flat_vs_column(m):
+    loss = m.gluon.loss.L1Loss()
+    pred = m.np.array([[0.5], [-1.0], [2.0]])
+    return {"l": loss(pred, m.np.array([1.0, 0.0, 1.0]))}

@@ -359,6 +359,21 @@ def _not_offered(says="d2lmini"):
     )
 
 
+INT_TRUNCATED = (
+    "MXNet 1.9.1 gives exp/sqrt of an int32 array as int32, truncating the values "
+    "(exp(1) = 2); d2lmini returns the real values as float32, the default float "
+    "dtype (MXNet 2 does the same)."
+)
+
+
+def _float32_values(values):
+    def rule(mx, d2l):
+        assert mx["dtype"] == "int32", mx
+        _assert_agrees(programs.encode(_f32(values)), d2l)
+
+    return rule
+
+
 NP_1X_DTYPES = (
     "d2lmini has one ndarray type for both styles, with NumPy's dtypes; "
     "MXNet 1.x NDArrays return float32 for indices and comparisons. "
@@ -432,6 +447,12 @@ DIFFERENCES = {
         "npx.seed is MXNet 2 (1.9.1 has mx.random.seed); d2lmini offers it.",
         {"repeat": True},
     ),
+    "gluon_dense_on_float64_numpy_data": Extension(
+        "MXNet keeps float64 NumPy data as float64 and then refuses it in a float32 "
+        "Dense; d2lmini stores it as float32, so the layer runs (DESIGN: float32 "
+        "for float64 input data).",
+        {"y": _f32([[3, 3]])},
+    ),
     # --- MXNet silently gives a (wrong) value; d2lmini raises a clear error ---
     "loss_SCE_label_out_of_range": ClearError(
         "MXNet clips a label equal to the class count to the last class; d2lmini "
@@ -486,6 +507,12 @@ DIFFERENCES = {
             )
             or _fail(mx, d2l)
         ),
+    ),
+    "np_dtype_exp_of_int": Differs(
+        INT_TRUNCATED, ["result['y']"], _float32_values(onp.exp(onp.arange(3)))
+    ),
+    "np_dtype_sqrt_of_int": Differs(
+        INT_TRUNCATED, ["result['y']"], _float32_values(onp.sqrt(onp.arange(3)))
     ),
     "np_unary_rint_halves": Differs(
         "MXNet 1.9.1's np.rint rounds halves down (-0.5 to -1, 0.5 to 0, 2.5 to "
