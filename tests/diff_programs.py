@@ -4289,3 +4289,44 @@ def loss_L1_label_flat_vs_column(m):
     loss = m.gluon.loss.L1Loss()
     pred = m.np.array([[0.5], [-1.0], [2.0]])
     return {"l": loss(pred, m.np.array([1.0, 0.0, 1.0]))}
+
+
+def _seed(m, s):
+    """Seed the framework's generator (mx.random.seed in MXNet 1.x)."""
+    random = getattr(m.mx, "random", None)
+    if random is not None and hasattr(random, "seed"):
+        random.seed(s)
+    else:
+        m.np.random.seed(s)
+
+
+@program(area="hybrid")
+def hybrid_dropout_train_seeded_same_mask(m):
+    net = _hs(m, m.nn.Dropout(0.5))
+    net.initialize()
+    x = m.np.ones((6, 8))
+    _seed(m, 5)
+    with m.autograd.record():
+        eager = net(x).asnumpy()
+    net.hybridize()
+    net(x)  # the first hybridized call may trace
+    _seed(m, 5)
+    with m.autograd.record():
+        hyb = net(x).asnumpy()
+    return {
+        "same_mask": bool((eager == hyb).all()),
+        "some_dropped": bool((eager == 0).any()),
+    }
+
+
+@program(area="hybrid")
+def hybrid_dropout_train_eager_seeded_repeats(m):
+    layer = m.nn.Dropout(0.5)
+    x = m.np.ones((6, 8))
+    _seed(m, 7)
+    with m.autograd.record():
+        a = layer(x).asnumpy()
+    _seed(m, 7)
+    with m.autograd.record():
+        b = layer(x).asnumpy()
+    return {"repeat": bool((a == b).all())}
