@@ -4330,3 +4330,48 @@ def hybrid_dropout_train_eager_seeded_repeats(m):
     with m.autograd.record():
         b = layer(x).asnumpy()
     return {"repeat": bool((a == b).all())}
+
+
+# =================================================================================
+# 10. Mixing with real NumPy and Python values (what learners do by accident)
+# =================================================================================
+
+MIX = {
+    "ndarray_plus_numpy": lambda m: m.np.array(X23) + m.onp.ones((2, 3), "float32"),
+    "numpy_plus_ndarray": lambda m: m.onp.ones((2, 3), "float32") + m.np.array(X23),
+    "ndarray_times_list": lambda m: m.np.array(X23) * [1.0, 2.0, 3.0],
+    "ndarray_matmul_numpy": lambda m: m.np.array(X23) @ m.onp.ones((3, 2), "float32"),
+    "np_function_on_numpy": lambda m: m.np.exp(m.onp.zeros(2, "float32")),
+    "np_function_on_list": lambda m: m.np.sum([1.0, 2.0, 3.0]),
+    "numpy_function_on_ndarray": lambda m: m.onp.exp(m.np.array([0.0, 1.0])),
+    "numpy_asarray_of_ndarray": lambda m: m.onp.asarray(m.np.array(X23)),
+    "ndarray_compare_numpy_scalar": lambda m: m.np.array(X23) > m.onp.float32(0.5),
+}
+
+
+def _mix(fn):
+    def prog(m):
+        out = fn(m)
+        return {
+            "type": "ndarray" if hasattr(out, "asnumpy") else type(out).__name__,
+            "y": out,
+        }
+
+    return prog
+
+
+for _name, _fn in MIX.items():
+    add(f"mix_{_name}", _mix(_fn))
+
+
+@program(area="mix")
+def mix_dense_given_numpy_array(m):
+    net = m.nn.Dense(2, in_units=4)
+    net.initialize(m.init.One())
+    return {"y": net(m.onp.ones((2, 4), dtype="float32"))}
+
+
+@program(area="mix")
+def mix_loss_given_numpy_label(m):
+    loss = m.gluon.loss.L2Loss()
+    return {"l": loss(m.np.array(PRED), m.onp.array(REG_LABEL, dtype="float32"))}

@@ -374,6 +374,20 @@ def _float32_values(values):
     return rule
 
 
+NUMPY_MIX = (
+    "d2lmini accepts NumPy arrays and Python lists where an ndarray operand is "
+    "expected and converts them (NumPy's rules, float32 default); MXNet 1.9.1 "
+    "raises TypeError. The result is a d2lmini ndarray (not yet listed in DESIGN)."
+)
+
+
+def _same_as_key(program, key, as_key):
+    """Expected: MXNet's result for `program`[key], found here under `as_key`."""
+    return lambda result: _assert_agrees(
+        RECORDED[program]["result"][key], result[as_key]
+    )
+
+
 NP_1X_DTYPES = (
     "d2lmini has one ndarray type for both styles, with NumPy's dtypes; "
     "MXNet 1.x NDArrays return float32 for indices and comparisons. "
@@ -453,6 +467,27 @@ DIFFERENCES = {
         "for float64 input data).",
         {"y": _f32([[3, 3]])},
     ),
+    "mix_ndarray_plus_numpy": Extension(
+        NUMPY_MIX, {"type": "ndarray", "y": _f32(X23) + 1}
+    ),
+    "mix_numpy_plus_ndarray": Extension(
+        NUMPY_MIX, {"type": "ndarray", "y": _f32(X23) + 1}
+    ),
+    "mix_ndarray_times_list": Extension(
+        NUMPY_MIX, {"type": "ndarray", "y": _f32(X23) * _f32([1, 2, 3])}
+    ),
+    "mix_ndarray_matmul_numpy": Extension(
+        NUMPY_MIX, {"type": "ndarray", "y": _f32(X23) @ onp.ones((3, 2), "float32")}
+    ),
+    "mix_np_function_on_numpy": Extension(
+        NUMPY_MIX, {"type": "ndarray", "y": _f32([1, 1])}
+    ),
+    "mix_np_function_on_list": Extension(
+        NUMPY_MIX, {"type": "ndarray", "y": onp.array(6, dtype="float32")}
+    ),
+    "mix_loss_given_numpy_label": Extension(
+        NUMPY_MIX, _same_as_key("loss_L2", "loss", "l")
+    ),
     # --- MXNet silently gives a (wrong) value; d2lmini raises a clear error ---
     "loss_SCE_label_out_of_range": ClearError(
         "MXNet clips a label equal to the class count to the last class; d2lmini "
@@ -513,6 +548,12 @@ DIFFERENCES = {
     ),
     "np_dtype_sqrt_of_int": Differs(
         INT_TRUNCATED, ["result['y']"], _float32_values(onp.sqrt(onp.arange(3)))
+    ),
+    "mix_numpy_asarray_of_ndarray": Differs(
+        "MXNet 1.9.1's ndarray has no __array__, so numpy.asarray(x) builds an "
+        "object array of 0-d ndarrays; d2lmini converts to a float32 NumPy array.",
+        ["result['y']"],
+        _dtype_only("object", "float32"),
     ),
     "np_unary_rint_halves": Differs(
         "MXNet 1.9.1's np.rint rounds halves down (-0.5 to -1, 0.5 to 0, 2.5 to "
