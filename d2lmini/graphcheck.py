@@ -17,6 +17,7 @@ import numpy as onp
 
 from .errors import FileFormatError
 from .graph import _short
+from .npzread import DTYPES
 from .ops import RNG
 
 MAX_ELEMENTS = 1 << 28  # elements of one value (1 GiB of float32)
@@ -26,6 +27,7 @@ _BOOLS = ("keepdims", "flatten", "relu", "equal_nan")
 REEXPORT = ("The file is damaged, hand-edited or not written by d2lmini; export the "
             "model again with net.export(path).")
 _SIGNATURES = {}
+_DTYPE_NAMES = {d.name for d in DTYPES.values()}
 
 
 def bad(where, field, expected, found):
@@ -89,7 +91,8 @@ def _kw_problem(name, value, default):
     """What is wrong with keyword `name` = `value` (None if nothing)."""
     if (name in _BOOLS or type(default) is bool) and type(value) is not bool:
         return "true or false"
-    if name == "dtype" and not (value is None or isinstance(value, onp.dtype)):
+    if name == "dtype" and not (value is None or isinstance(value, onp.dtype)
+                                or type(value) is str and value in _DTYPE_NAMES):
         return 'a dtype ({"dtype": "float32"}) or null'
     if name == "axis" and not (value is None or type(value) is int or (
             isinstance(value, tuple) and all(type(a) is int for a in value))):
@@ -115,6 +118,41 @@ def _expected(op, shapes, kw):
     if op.name == "fully_connected" and len(shapes) >= 2 and shapes[0]:
         kept = shapes[0][:1] if kw.get("flatten", True) else shapes[0][:-1]
         return kept + shapes[1][:1]
+    return None
+
+
+def _ints(value):
+    """Every integer inside a keyword value (nested tuples and lists)."""
+    if type(value) is int:
+        return [abs(value)]
+    if isinstance(value, (tuple, list)):
+        return [i for v in value for i in _ints(v)]
+    return []
+
+
+def _bound(op, shapes, kw):
+    """Most elements an op that replicates by a keyword can give (the per-op
+    schema: add an entry for a new op whose output can outgrow its inputs); None
+    when the op is not one of them."""
+    name, ints = op.name, [i for v in kw.values() for i in _ints(v)]
+    big, most = max([math.prod(s) for s in shapes] + [1]), max(ints + [1])
+    if name == "tile":
+        return big * math.prod(max(1, i) for i in ints)
+    if name == "repeat":
+        return big * max(1, sum(ints))
+    if name == "pad":
+        return math.prod(d + 2 * most for d in shapes[0]) if shapes else None
+    if name == "one_hot":
+        return big * most
+    if name == "broadcast_to":
+        return math.prod(ints)
+    if name == "einsum" and isinstance(kw.get("subscripts"), str):
+        terms, _, result = kw["subscripts"].partition("->")
+        if "." in terms or "->" not in kw["subscripts"]:
+            return math.prod(math.prod(s) for s in shapes)
+        dims = {c: d for term, s in zip(terms.split(","), shapes)
+                for c, d in zip(term, s)}
+        return math.prod(dims.get(c, 1) for c in result)
     return None
 
 
@@ -157,6 +195,12 @@ def _run(op, inputs, kw, declared, where, field):
         raise FileFormatError(
             f"{where}, {field}: on inputs of shapes {shapes} it gives {expected}, "
             f"but the file declares {shape}. {REEXPORT}")
+    most = _bound(op, shapes, kw)
+    if most is not None and most > MAX_ELEMENTS:
+        raise FileFormatError(
+            f"{where}, {field}: with these keywords it can give up to {most} "
+            f"elements, more than the {MAX_ELEMENTS} an imported value may have "
+            f"(the file declares {shape}). {REEXPORT}")
     try:
         if getattr(op, "random", False):
             result = onp.zeros(shapes[0], inputs[0].dtype)

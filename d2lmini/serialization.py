@@ -18,7 +18,7 @@ from .npzread import DTYPES, META, fail, read_file
 
 _VERSION = 1
 KINDS = ("list", "dict", "parameters")
-_STARTED = time.time()  # temporaries older than this process are stale
+_STARTED = [os.getpid(), time.time()]  # temporaries older than this process are stale
 _TMP = ".d2lmini-"
 
 
@@ -136,10 +136,17 @@ def remove_stale(folder, prefix):
             continue
         full = os.path.join(folder, name)
         try:
-            if os.stat(full).st_mtime < _STARTED:
+            if os.stat(full).st_mtime < _started():
                 os.unlink(full)
         except OSError:
             pass  # gone already, or not ours to remove
+
+
+def _started():
+    """When this process started: d2lmini's import, or the fork that made it."""
+    if _STARTED[0] != os.getpid():
+        _STARTED[:] = os.getpid(), time.time()
+    return _STARTED[1]
 
 
 def load_arrays(path):

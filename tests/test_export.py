@@ -565,3 +565,23 @@ def test_import_leaves_the_random_stream_alone():
     np.random.seed(5)
     gluon.SymbolBlock.imports(files[0], "x", files[1])
     onp.testing.assert_array_equal(np.random.uniform(size=4).asnumpy(), want)
+
+
+class Tiled(gluon.HybridBlock):
+    def forward(self, x):
+        return np.tile(x, (2, 1)).sum(axis=0)
+
+
+def test_keyword_that_would_replicate_beyond_the_cap_is_refused():
+    net = Tiled()
+    net.hybridize()
+    net(np.ones((2, 3)))
+    files = net.export("t")
+    edit(files[0], set_in("nodes", 0, "kwargs", "reps", {"tuple": [40000, 40000]}))
+    with pytest.raises(FileFormatError, match=r"node 0 \(tile\): with these keywords "
+                       r"it can give up to 9600000000 elements"):
+        gluon.SymbolBlock.imports(files[0], "x", files[1])
+    edit(files[0], set_in("nodes", 0, "kwargs", "reps", {"tuple": [3, 1]}))
+    with pytest.raises(FileFormatError, match=r"gives float32 \(6, 3\), but the file "
+                       r"declares float32 \(4, 3\)"):
+        gluon.SymbolBlock.imports(files[0], "x", files[1])
