@@ -4375,3 +4375,73 @@ def mix_dense_given_numpy_array(m):
 def mix_loss_given_numpy_label(m):
     loss = m.gluon.loss.L2Loss()
     return {"l": loss(m.np.array(PRED), m.onp.array(REG_LABEL, dtype="float32"))}
+
+
+# =================================================================================
+# 11. What a parameter file holds (MXNet 1.9.1 saves structural names too)
+# =================================================================================
+
+
+def _saved(m, net, loader="npx"):
+    path = tmpfile(".params")
+    try:
+        net.save_parameters(path)
+        loaded = (m.npx.load if loader == "npx" else m.nd.load)(path)
+        return {k: loaded[k] for k in sorted(loaded)}
+    finally:
+        os.remove(path)
+
+
+@program(area="file")
+def file_params_names_sequential(m):
+    net = _mlp(m)
+    net.initialize()
+    set_fixed(net, m)
+    return {"saved": _saved(m, net)}
+
+
+@program(area="file")
+def file_params_names_custom_nested(m):
+    nn = m.nn
+
+    class Inner(nn.Block):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = nn.Dense(3, in_units=2)
+
+        def forward(self, x):
+            return self.hidden(x)
+
+    class Outer(nn.Block):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.body = nn.Sequential()
+            self.body.add(Inner(), nn.Dense(2, in_units=3))
+            self.head = nn.Dense(1, in_units=2)
+
+        def forward(self, x):
+            return self.head(self.body(x))
+
+    net = Outer()
+    net.initialize()
+    set_fixed(net, m)
+    return {"saved": _saved(m, net)}
+
+
+@program(area="file")
+def file_params_names_tied(m):
+    shared = m.nn.Dense(3, in_units=3)
+    net = m.nn.Sequential()
+    net.add(shared, m.nn.Dense(3, in_units=3, params=shared.params), shared)
+    net.initialize()
+    set_fixed(net, m)
+    return {"keys": list(_saved(m, net))}
+
+
+@program(area="file", style="nd")
+def file_params_names_nd(m):
+    net = m.nn.Sequential()
+    net.add(m.nn.Dense(3, in_units=4), m.nn.Dense(2, in_units=3))
+    net.initialize()
+    set_fixed(net, m, nd=True)
+    return {"saved": _saved(m, net, loader="nd")}
