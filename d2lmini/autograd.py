@@ -234,8 +234,16 @@ def _propagate(heads, head_grads, retain_graph, what):
     """Run the reverse pass from `heads`: {id(leaf): [leaf, gradient]} for each leaf
     reached. backward() stores these; grad() returns them."""
     if not isinstance(heads, (list, tuple)):
-        heads, head_grads = [heads], [head_grads]
-    head_grads = list(head_grads) if head_grads is not None else [None] * len(heads)
+        heads = [heads]
+    if head_grads is None:
+        head_grads = [None] * len(heads)
+    elif not isinstance(head_grads, (list, tuple)):
+        head_grads = [head_grads]
+    if len(head_grads) != len(heads):
+        raise AutogradError(
+            f"{what}: got {len(heads)} heads but {len(head_grads)} head gradients; "
+            "pass one head gradient per head (None for ones)"
+        )
     nodes, leaves = {}, {}
     for head, hg in zip(heads, head_grads):
         g = _head_gradient(head, hg)

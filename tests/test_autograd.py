@@ -354,3 +354,14 @@ def test_mark_variables_uses_the_given_gradient_arrays():
         autograd.mark_variables(x, np.zeros(3))
     with pytest.raises(ValueError, match="grad_reqs\\[0\\] must be"):
         autograd.mark_variables(x, gx, "sometimes")
+
+
+def test_head_gradients_one_per_head():
+    x = np.array([1.0, 2.0])
+    x.attach_grad()
+    with autograd.record():
+        y1, y2 = x * 2, x * x
+    autograd.backward([y1, y2], [None, np.array([1.0, 10.0])], retain_graph=True)
+    onp.testing.assert_allclose(x.grad.asnumpy(), [2 + 2, 2 + 40])
+    with pytest.raises(d2lmini.AutogradError, match="got 2 heads but 1 head gradients"):
+        autograd.backward([y1, y2], np.ones(2))
