@@ -4445,3 +4445,32 @@ def file_params_names_nd(m):
     net.initialize()
     set_fixed(net, m, nd=True)
     return {"saved": _saved(m, net, loader="nd")}
+
+
+@program(area="gluon")
+def gluon_param_names_with_prefix(m):
+    """Names differ by design: MXNet prefixes a global counter or `prefix`."""
+    net = m.nn.Dense(3, in_units=2, prefix="fc_")
+    return {"keys": list(net.collect_params().keys()), "name": net.weight.name}
+
+
+@program(area="gluon")
+def gluon_param_types(m):
+    net = _book_net(m)
+    net.initialize()
+    return {
+        "param": type(net[1].bias).__name__,
+        "dict": type(net.collect_params()).__name__,
+        "block": type(net[0]).__name__,
+        "len": len(net),
+    }
+
+
+@program(area="gluon")
+def gluon_param_grad_is_zero_before_backward(m):
+    net = m.nn.Dense(2, in_units=3)
+    net.initialize()
+    return {
+        "zero": bool((net.weight.grad() == 0).all()),
+        "shape": net.weight.grad().shape,
+    }

@@ -565,6 +565,14 @@ DIFFERENCES = {
             (d2l == ["0.bias", "0.weight"] and set(d2l) < set(mx)) or _fail(mx, d2l)
         ),
     ),
+    "gluon_param_names_with_prefix": Differs(
+        "Parameter names are structural in d2lmini ('weight', '0.weight', "
+        "'hidden.bias'), the same every run; MXNet prefixes the block's prefix or a "
+        "global counter ('fc_weight', 'dense3_weight'). DESIGN: structural names. "
+        "Parameter files use the structural names in both (file_params_names_*).",
+        ["result['keys'][0]", "result['keys'][1]", "result['name']"],
+        lambda mx, d2l: mx == "fc_" + d2l or _fail(mx, d2l),
+    ),
     "np_unary_rint_halves": Differs(
         "MXNet 1.9.1's np.rint rounds halves down (-0.5 to -1, 0.5 to 0, 2.5 to "
         "2); d2lmini follows NumPy "
