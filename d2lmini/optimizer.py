@@ -43,6 +43,9 @@ class Optimizer:
 
     _OPTIONS = ("learning_rate", "wd", "rescale_grad", "clip_gradient", "lr_scheduler",
                 "begin_num_update", "multi_precision")
+    # MXNet's spellings: @mx.optimizer.Optimizer.register, Optimizer.create_optimizer
+    register = staticmethod(register)
+    create_optimizer = staticmethod(create)
 
     def __init__(self, rescale_grad=1.0, param_idx2name=None, wd=0.0,
                  clip_gradient=None, learning_rate=None, lr_scheduler=None, sym=None,

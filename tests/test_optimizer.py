@@ -136,5 +136,7 @@ def test_a_registered_optimizer_is_usable_by_name():
         onp.testing.assert_allclose(got, w - 0.1 * grads[0] / 4, rtol=1e-5)
     finally:
         mx.optimizer._REGISTRY.pop("halfstep")
+    assert mx.optimizer.Optimizer.register is mx.optimizer.register
+    assert type(mx.optimizer.Optimizer.create_optimizer("SGD")) is mx.optimizer.SGD
     with pytest.raises(NotImplementedError, match="must define update"):
         mx.optimizer.Optimizer().update(0, None, None, None)
