@@ -12,6 +12,7 @@ import numpy as onp
 from . import arrayfuncs as _af
 from . import np as _np
 from . import npx as _npx
+from .errors import ShapeError
 from .missing import no_attribute
 from .ndarray import apply
 from .ndarray import ndarray as NDArray  # noqa: F401
@@ -108,10 +109,28 @@ def _compare(fn):
     return compare
 
 
-add = elemwise_add = broadcast_add = broadcast_plus = _np.add
-sub = elemwise_sub = broadcast_sub = broadcast_minus = _np.subtract
-mul = elemwise_mul = broadcast_mul = _np.multiply
-div = elemwise_div = broadcast_div = _np.divide
+def _same_shape(name, fn):
+    # 1.x elemwise_* do not broadcast (broadcast_* and the operators do).
+    def elemwise(lhs, rhs):
+        if lhs.shape != rhs.shape:
+            raise ShapeError(
+                f"nd.{name}: inputs of shapes {lhs.shape} and {rhs.shape} differ; "
+                f"elemwise ops need equal shapes. Use nd.broadcast_"
+                f"{name.split('_')[1]} (or the operator) to broadcast.")
+        return fn(lhs, rhs)
+
+    elemwise.__name__ = name
+    return elemwise
+
+
+elemwise_add = _same_shape("elemwise_add", _np.add)
+elemwise_sub = _same_shape("elemwise_sub", _np.subtract)
+elemwise_mul = _same_shape("elemwise_mul", _np.multiply)
+elemwise_div = _same_shape("elemwise_div", _np.divide)
+add = broadcast_add = broadcast_plus = _np.add
+sub = broadcast_sub = broadcast_minus = _np.subtract
+mul = broadcast_mul = _np.multiply
+div = broadcast_div = _np.divide
 broadcast_power, broadcast_mod, broadcast_hypot = _np.power, _np.mod, _np.hypot
 broadcast_maximum, broadcast_minimum = _np.maximum, _np.minimum
 equal = broadcast_equal = _compare(_np.equal)

@@ -143,11 +143,20 @@ def array_like(obj, like):
     return _wrap(_dev.to_device(raw, _dev.device_of(like._data)))
 
 
+def _raw_index(k):
+    # An ndarray index made with np.array([0, 2]) is float32, as in MXNet, which
+    # accepts it: use its values as integers.
+    raw = k._data
+    if raw.dtype.kind != "f" or getattr(raw, "symbolic", False):
+        return raw
+    return raw.astype(onp.int64)
+
+
 def _raw_key(key):
     if type(key) is ndarray:
-        return key._data
+        return _raw_index(key)
     if isinstance(key, tuple):
-        return tuple(k._data if type(k) is ndarray else k for k in key)
+        return tuple(_raw_index(k) if type(k) is ndarray else k for k in key)
     return key
 
 
@@ -350,6 +359,8 @@ class ndarray:
     __rtruediv__ = _binary("true_divide", swap=True)
     __pow__, __rpow__ = _binary("power"), _binary("power", swap=True)
     __floordiv__, __mod__ = _binary("floor_divide"), _binary("mod")
+    __rfloordiv__ = _binary("floor_divide", swap=True)
+    __rmod__ = _binary("mod", swap=True)
     __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", swap=True)
     __eq__, __ne__ = _binary("equal"), _binary("not_equal")
     __lt__, __le__ = _binary("less"), _binary("less_equal")

@@ -80,12 +80,21 @@ def _float_result(out, a, b=None):
     return out
 
 
+def _promoting(fn):
+    # As MXNet: int32 + float32 (or + 0.5) gives float32, where NumPy gives float64.
+    def fwd(a, b):
+        return _float_result(fn(a, b), a, b)
+
+    return fwd
+
+
 # ---- elementwise binary ----------------------------------------------------------
-defop("add", operator.add, lambda g, out, a, b: (_ub(g, a), _ub(g, b)), True)
-defop("subtract", operator.sub, lambda g, out, a, b: (_ub(g, a), _ub(-g, b)), True)
-defop(
-    "multiply", operator.mul, lambda g, out, a, b: (_ub(g * b, a), _ub(g * a, b)), True
-)
+defop("add", _promoting(operator.add), lambda g, out, a, b: (_ub(g, a), _ub(g, b)),
+      True)
+defop("subtract", _promoting(operator.sub),
+      lambda g, out, a, b: (_ub(g, a), _ub(-g, b)), True)
+defop("multiply", _promoting(operator.mul),
+      lambda g, out, a, b: (_ub(g * b, a), _ub(g * a, b)), True)
 defop(
     "true_divide",
     lambda a, b: _float_result(operator.truediv(a, b), a, b),
@@ -107,7 +116,7 @@ def _power_vjp(g, out, a, b):
     ) if gb is not None else None
 
 
-defop("power", operator.pow, _power_vjp, True)
+defop("power", _promoting(operator.pow), _power_vjp, True)
 
 
 def _choose_vjp(g, out, a, b):
@@ -144,24 +153,35 @@ for _name, _fn in [
     defop(_name, _fn, None, True)
 
 # ---- elementwise unary -----------------------------------------------------------
+def _floating(fn):
+    # exp, log, ... of integers: float32, where NumPy gives float64. (Differs from
+    # MXNet 1.9.1, which truncates the result back to the integer dtype.)
+    def fwd(x):
+        return _float_result(fn(x), x)
+
+    return fwd
+
+
 defop("negative", operator.neg, lambda g, out, x: (-g,), True)
 defop("abs", lambda x: xp_of(x).abs(x), lambda g, out, x: (g * xp_of(x).sign(x),), True)
-defop("sqrt", lambda x: xp_of(x).sqrt(x), lambda g, out, x: (g * 0.5 / out,), True)
+defop("sqrt", _floating(lambda x: xp_of(x).sqrt(x)),
+      lambda g, out, x: (g * 0.5 / out,), True)
 defop("square", lambda x: x * x, lambda g, out, x: (g * 2 * x,), True)
-defop("exp", lambda x: xp_of(x).exp(x), lambda g, out, x: (g * out,), True)
-defop("log", lambda x: xp_of(x).log(x), lambda g, out, x: (g / x,), True)
-defop("sin", lambda x: xp_of(x).sin(x), lambda g, out, x: (g * xp_of(x).cos(x),), True)
-defop("cos", lambda x: xp_of(x).cos(x), lambda g, out, x: (-g * xp_of(x).sin(x),), True)
-defop(
-    "tanh", lambda x: xp_of(x).tanh(x), lambda g, out, x: (g * (1 - out * out),), True
-)
+defop("exp", _floating(lambda x: xp_of(x).exp(x)), lambda g, out, x: (g * out,), True)
+defop("log", _floating(lambda x: xp_of(x).log(x)), lambda g, out, x: (g / x,), True)
+defop("sin", _floating(lambda x: xp_of(x).sin(x)),
+      lambda g, out, x: (g * xp_of(x).cos(x),), True)
+defop("cos", _floating(lambda x: xp_of(x).cos(x)),
+      lambda g, out, x: (-g * xp_of(x).sin(x),), True)
+defop("tanh", _floating(lambda x: xp_of(x).tanh(x)),
+      lambda g, out, x: (g * (1 - out * out),), True)
 defop(
     "relu", lambda x: xp_of(x).maximum(x, 0), lambda g, out, x: (g * (out > 0),), True
 )
 # 0.5 * (tanh(x/2) + 1) equals the logistic function and never overflows.
 defop(
     "sigmoid",
-    lambda x: 0.5 * (xp_of(x).tanh(0.5 * x) + 1),
+    _floating(lambda x: 0.5 * (xp_of(x).tanh(0.5 * x) + 1)),
     lambda g, out, x: (g * out * (1 - out),),
     True,
 )
@@ -194,7 +214,7 @@ def _where_vjp(g, c, a, b):
 
 defop(
     "where",
-    lambda c, a, b: xp_of(c).where(c, a, b),
+    lambda c, a, b: _float_result(xp_of(c).where(c, a, b), a, b),
     lambda g, out, c, a, b: _where_vjp(g, xp_of(g).asarray(c, dtype=bool), a, b),
 )
 
@@ -301,11 +321,14 @@ def _mean(x, axis=None, keepdims=False):
     return x.sum(axis=axis, keepdims=keepdims) / count
 
 
-defop(
-    "sum",
-    lambda x, axis=None, keepdims=False: x.sum(axis=axis, keepdims=keepdims),
-    _sum_vjp,
-)
+def _sum(x, axis=None, keepdims=False):
+    # As MXNet: the sum of int32 values is int32 (NumPy widens it to int64).
+    kind = x.dtype.kind
+    return x.sum(axis=axis, keepdims=keepdims,
+                 dtype=x.dtype if kind in "iu" else None)
+
+
+defop("sum", _sum, _sum_vjp)
 defop("mean", _mean, _mean_vjp)
 defop(
     "max",

@@ -8,7 +8,7 @@ MXNet (their backward is registered as zeros), so they can sit inside a recorded
 import math
 
 from .device import xp_of
-from .ops import _ub, defop
+from .ops import _float_result, _ub, defop
 
 
 def _xp2(a, b):
@@ -20,7 +20,8 @@ def _zero_vjp(g, out, x, **kw):
 
 
 def _unary(name, fn, vjp):
-    defop(name, fn, vjp, True)
+    # Integer inputs give float32 (NumPy would give float64), as in ops.py.
+    defop(name, lambda *a, **kw: _float_result(fn(*a, **kw), a[0]), vjp, True)
 
 
 # ---- rounding and sign: piecewise constant, zero gradient ------------------------

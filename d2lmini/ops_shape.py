@@ -218,8 +218,13 @@ defop("einsum", lambda *xs, subscripts: xp_of(xs[0]).einsum(subscripts, *xs),
 # ---- tests and statistics without a gradient -------------------------------------
 defop("any", lambda x, axis=None, keepdims=False: x.any(axis=axis, keepdims=keepdims))
 defop("all", lambda x, axis=None, keepdims=False: x.all(axis=axis, keepdims=keepdims))
-defop("quantile", lambda x, q, axis=None, keepdims=False, method="linear": xp_of(
-    x).quantile(x, q, axis=axis, keepdims=keepdims, method=method))
+def _quantile(x, q, axis=None, keepdims=False, method="linear"):
+    out = xp_of(x).quantile(x, q, axis=axis, keepdims=keepdims, method=method)
+    # NumPy gives float64 for float64 q; MXNet keeps the input's float type.
+    return out.astype(x.dtype if x.dtype.kind == "f" else onp.float32, copy=False)
+
+
+defop("quantile", _quantile)
 defop("full_like", lambda x, fill_value, dtype=None: xp_of(x).full(
     x.shape, fill_value, dtype or x.dtype))  # reads only x's shape: no gradient
 defop("stop_gradient", lambda x: x)  # the identity, with no gradient flowing back

@@ -146,3 +146,8 @@ def test_missing_names_name_module_and_replacement():
                                              "F.broadcast_add"):
         F.broadcast_ad
     assert F.np is np
+
+
+def test_elemwise_ops_do_not_broadcast():
+    with pytest.raises(ValueError, match="broadcast_add"):
+        nd.elemwise_add(nd.array(X), nd.array(ROW))

@@ -57,7 +57,8 @@ def test_forward_matches_numpy(name, fn, _):
 
 def test_integer_results_have_integer_dtypes(x):
     assert np.argsort(x).dtype == onp.int64
-    assert np.count_nonzero(x).dtype == onp.int64
+    assert np.count_nonzero(x) == 5 and type(np.count_nonzero(x)) is int  # as NumPy
+    assert np.count_nonzero(x, axis=0).dtype == onp.int64
     assert [i.dtype for i in x.nonzero()] == [onp.int64, onp.int64]
     onp.testing.assert_array_equal(np.nonzero(x)[1].asnumpy(), A.nonzero()[1])
 
@@ -201,3 +202,21 @@ def test_take_modes(x):
                                    onp.take(A, [-1, 9], mode="wrap"))
     onp.testing.assert_array_equal(x.take(np.array([-1.0, 9.0])).asnumpy(),
                                    onp.take(A, [-1, 9], mode="clip"))
+
+
+def test_mxnet_dtype_rules():
+    ints = np.arange(3, dtype="int32")
+    assert (ints + np.array([0.5, 0.5, 0.5])).dtype == onp.float32  # NumPy: float64
+    assert (ints * 0.5).dtype == onp.float32
+    assert ints.sum().dtype == onp.int32  # NumPy widens to int64
+    assert np.exp(ints).dtype == onp.float32 and np.log2(ints + 1).dtype == onp.float32
+    assert np.where(ints > 0, 1.0, -1.0).dtype == onp.float32
+    assert np.percentile(np.ones((2, 3)), np.array([25.0]), axis=1).dtype == onp.float32
+
+
+def test_float_index_arrays_and_reflected_operators():
+    x = np.array([1.0, 2.0, 3.0])
+    onp.testing.assert_array_equal(x[np.array([0, 0, 2])].asnumpy(), [1, 1, 3])
+    onp.testing.assert_array_equal((7.0 % x).asnumpy(), [0, 1, 1])
+    onp.testing.assert_array_equal((7.0 // x).asnumpy(), [7, 3, 2])
+    assert np.shape(x) == (3,) and np.size(x) == 3 and np.ndim(x) == 1

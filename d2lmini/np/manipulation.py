@@ -242,9 +242,11 @@ def all(a, axis=None, keepdims=False):  # noqa: A001
 
 
 def count_nonzero(a, axis=None, keepdims=False):
-    """How many entries are not zero (int64)."""
+    """How many entries are not zero: a Python int for the whole array (as NumPy
+    and MXNet), else an int64 array."""
     a = asnd(a)
-    return (a != 0).astype(onp.int64).sum(axis=axis, keepdims=keepdims)
+    counts = (a != 0).astype(onp.int64).sum(axis=axis, keepdims=keepdims)
+    return counts.item() if axis is None and not keepdims else counts
 
 
 def argwhere(a):
@@ -325,6 +327,19 @@ def ediff1d(ary, to_end=None, to_begin=None):
     parts = [asnd(p, out).reshape(-1) for p in (to_begin,) if p is not None] + [out]
     parts += [asnd(p, out).reshape(-1) for p in (to_end,) if p is not None]
     return out if len(parts) == 1 else _join(parts, 0)
+
+
+def shape(a):
+    return asnd(a).shape
+
+
+def size(a, axis=None):
+    a = asnd(a)
+    return a.size if axis is None else a.shape[axis]
+
+
+def ndim(a):
+    return asnd(a).ndim
 
 
 # ---- creation --------------------------------------------------------------------
