@@ -1,4 +1,4 @@
-"""Losses: one value per example (averaged over all other axes), as in MXNet.
+"""Losses: one value per example (averaged over the other axes), as in MXNet.
 
 Each takes (pred, label) and MXNet's optional third argument `sample_weight`, which
 multiplies the per-element loss before the averaging. Reduce the result yourself,
@@ -44,7 +44,8 @@ class Loss(HybridBlock):
         except ValueError:
             fits = False
         if not fits:
-            hint = (loss.shape[:1] + (1,) * (loss.ndim - 1)) if loss.ndim else ()
+            keep = self._batch_axis % max(loss.ndim, 1)
+            hint = tuple(d if a == keep else 1 for a, d in enumerate(loss.shape))
             raise ShapeError(
                 f"{type(self).__name__}: sample_weight of shape {shape} does not "
                 f"broadcast to the per-element loss, of shape {loss.shape}. Give one "
