@@ -4474,3 +4474,207 @@ def gluon_param_grad_is_zero_before_backward(m):
         "zero": bool((net.weight.grad() == 0).all()),
         "shape": net.weight.grad().shape,
     }
+
+
+# =================================================================================
+# 12. From-scratch code of the book (chapters 3 and 4), both spellings
+# =================================================================================
+
+
+@program(area="scratch")
+def scratch_linreg_sgd(m):
+    np_ = m.np
+    X, y = _linreg_data(m)
+    y = y.reshape(-1, 1)
+    w = np_.zeros((2, 1))
+    b = np_.zeros(1)
+    w.attach_grad()
+    b.attach_grad()
+
+    def linreg(X, w, b):
+        return np_.dot(X, w) + b
+
+    def squared_loss(y_hat, y):
+        return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
+
+    def sgd(params, lr, batch_size):
+        for param in params:
+            param[:] = param - lr * param.grad / batch_size
+
+    for _ in range(3):
+        for i in range(0, 12, 4):
+            Xb, yb = X[i : i + 4], y[i : i + 4]
+            with m.autograd.record():
+                lv = squared_loss(linreg(Xb, w, b), yb)
+            lv.backward()
+            sgd([w, b], 0.1, 4)
+    return {"w": w, "b": b, "loss": squared_loss(linreg(X, w, b), y).mean()}
+
+
+@program(area="scratch", style="nd")
+def scratch_linreg_sgd_nd(m):
+    nd = m.nd
+    X, y = _linreg_data(m, nd=True)
+    w = nd.zeros((2, 1))
+    b = nd.zeros(1)
+    for p in (w, b):
+        p.attach_grad()
+    for _ in range(3):
+        for i in range(0, 12, 4):
+            Xb, yb = X[i : i + 4], y[i : i + 4]
+            with m.autograd.record():
+                lv = (nd.dot(Xb, w) + b - yb.reshape((-1, 1))) ** 2 / 2
+            lv.backward()
+            for p in (w, b):
+                p[:] = p - 0.1 * p.grad / 4
+    return {"w": w, "b": b}
+
+
+@program(area="scratch")
+def scratch_in_place_sgd_and_grad_reset(m):
+    w = m.np.array([1.0, -2.0])
+    w.attach_grad()
+    for _ in range(2):
+        with m.autograd.record():
+            lv = (w * w).sum()
+        lv.backward()
+        w -= 0.1 * w.grad
+        w.grad[:] = 0
+    return {"w": w, "grad": w.grad}
+
+
+@program(area="scratch")
+def scratch_softmax_cross_entropy(m):
+    np_ = m.np
+
+    def softmax(X):
+        X_exp = np_.exp(X)
+        partition = X_exp.sum(1, keepdims=True)
+        return X_exp / partition
+
+    def cross_entropy(y_hat, y):
+        return -np_.log(y_hat[range(len(y_hat)), y])
+
+    X = np_.array(PRED)
+    X.attach_grad()
+    y = np_.array([0, 2, 1, 1])
+    with m.autograd.record():
+        y_hat = softmax(X)
+        lv = cross_entropy(y_hat, y)
+    lv.backward()
+    acc = float((y_hat.argmax(axis=1).astype(y.dtype) == y).sum())
+    return {
+        "y_hat": y_hat,
+        "loss": lv,
+        "grad": X.grad,
+        "correct": acc,
+        "y_dtype": y.asnumpy().dtype.name,
+    }
+
+
+@program(area="scratch")
+def scratch_dropout_layer(m):
+    np_ = m.np
+
+    def dropout_layer(X, dropout, mask_source):
+        if dropout == 1:
+            return np_.zeros_like(X)
+        if dropout == 0:
+            return X
+        mask = mask_source > dropout
+        return mask.astype(np_.float32) * X / (1.0 - dropout)
+
+    X = np_.arange(16).reshape(2, 8)
+    source = fixed(m, (2, 8), scale=0.06, offset=0.5)
+    return {
+        "p0": dropout_layer(X, 0, source),
+        "p05": dropout_layer(X, 0.5, source),
+        "p1": dropout_layer(X, 1, source),
+    }
+
+
+@program(area="scratch")
+def scratch_mlp_relu_and_l2_penalty(m):
+    np_, npx = m.np, m.npx
+    W1 = fixed(m, (4, 5), scale=0.05)
+    b1 = np_.zeros(5)
+    W2 = fixed(m, (5, 2), scale=0.05)
+    b2 = np_.zeros(2)
+    params = [W1, b1, W2, b2]
+    for p in params:
+        p.attach_grad()
+
+    def relu(X):
+        return np_.maximum(X, 0)
+
+    def net(X):
+        H = relu(np_.dot(X.reshape((-1, 4)), W1) + b1)
+        return np_.dot(H, W2) + b2
+
+    X = np_.array(X24)
+    y = np_.array([1, 0])
+    loss = m.gluon.loss.SoftmaxCrossEntropyLoss()
+    with m.autograd.record():
+        lv = loss(net(X), y) + 0.01 * (np_.sum(W1**2) / 2)
+    lv.backward()
+    return {
+        "loss": lv,
+        "grads": [p.grad for p in params],
+        "relu_same": bool((relu(X) == npx.relu(X)).all()),
+    }
+
+
+@program(area="scratch")
+def scratch_random_keyword_shapes(m):
+    np_ = m.np
+    return {
+        "normal": np_.random.normal(0, 0.01, (3, 1)).shape,
+        "normal_kw": np_.random.normal(loc=0, scale=0.01, size=(2, 2)).shape,
+        "uniform": np_.random.uniform(0, 1, (2, 3)).shape,
+        "float32": str(np_.float32),
+        "int32_dtype": np_.zeros(2, dtype=np_.int32).dtype.name
+        if hasattr(np_.zeros(2, dtype=np_.int32).dtype, "name")
+        else str(np_.zeros(2, dtype=np_.int32).dtype),
+    }
+
+
+@program(area="scratch")
+def scratch_isinstance_checks(m):
+    x = m.np.ones(2)
+    return {"np_ndarray": isinstance(x, m.np.ndarray)}
+
+
+@program(area="scratch", style="nd")
+def scratch_isinstance_checks_nd(m):
+    x = m.nd.ones(2)
+    x.wait_to_read()
+    m.nd.waitall()
+    return {"nd_NDArray": isinstance(x, m.nd.NDArray)}
+
+
+@program(area="scratch", style="nd")
+def scratch_autograd_1x_set_modes(m):
+    prev = m.autograd.set_training(True)
+    training = m.autograd.is_training()
+    m.autograd.set_training(prev)
+    prev_r = m.autograd.set_recording(True)
+    recording = m.autograd.is_recording()
+    m.autograd.set_recording(prev_r)
+    return {
+        "training": training,
+        "recording": recording,
+        "after": [m.autograd.is_training(), m.autograd.is_recording()],
+    }
+
+
+@program(area="scratch", style="nd")
+def scratch_split_and_load_cpu(m):
+    parts = m.gluon.utils.split_and_load(m.nd.arange(8).reshape((4, 2)), [m.mx.cpu()])
+    return {"n": len(parts), "first": parts[0]}
+
+
+@program(area="scratch", style="nd")
+def scratch_clip_global_norm(m):
+    arrays = [m.nd.array([3.0, 4.0]), m.nd.array([12.0])]
+    norm = m.gluon.utils.clip_global_norm(arrays, 6.5)
+    return {"norm": norm, "arrays": arrays}
