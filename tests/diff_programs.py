@@ -19,6 +19,13 @@ Rules that keep the comparison meaningful:
 - `style` is 'np' (MXNet 2-style NumPy interface: the recorder calls npx.set_np())
   or 'nd' (1.x NDArray code: the recorder calls npx.reset_np()).
 
+Areas (the `area` attribute, by default the name's first word): np (NumPy functions,
+operators, reductions, shapes, indexing, creation, dtypes, linalg, methods), npx,
+grad (autograd), nd and ndgrad (1.x NDArray), hybrid1x (hybrid_forward(F, ...) eager
+and hybridized), gluon and gluon1x (blocks, parameters, initializers), hybrid, trainer,
+loss, file, fancymlp, book (chapter-5 idioms), scratch (from-scratch code), edge,
+edgegrad, mix (NumPy arrays and lists mixed in).
+
 This module imports neither framework: both sides pass their own namespace.
 """
 
@@ -2544,7 +2551,7 @@ for _name, _build in HYBRID_NETS.items():
 
 @program(area="hybrid")
 def hybrid_custom_forward_np(m):
-    nn, np, npx = m.nn, m.np, m.npx
+    nn = m.nn
 
     class Net(nn.HybridBlock):
         def __init__(self, **kwargs):
@@ -2568,7 +2575,6 @@ def hybrid_custom_forward_np(m):
     with m.autograd.record():
         h = net(x)
     h.backward()
-    del np, npx
     return {"eager": e, "hybrid": h, "ge": ge, "gh": net.a.weight.grad()}
 
 
