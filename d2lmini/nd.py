@@ -18,14 +18,12 @@ from .ndarray import apply
 from .ndarray import ndarray as NDArray  # noqa: F401
 from .np import (  # noqa: F401
     abs,
-    arange,
     arccos,
     arccosh,
     arcsin,
     arcsinh,
     arctan,
     arctanh,
-    array,
     ceil,
     clip,
     cos,
@@ -38,7 +36,6 @@ from .np import (  # noqa: F401
     fix,
     flip,
     floor,
-    full,
     linspace,
     log,
     log1p,
@@ -47,7 +44,6 @@ from .np import (  # noqa: F401
     maximum,
     minimum,
     negative,
-    ones,
     ones_like,
     radians,
     random,
@@ -62,7 +58,6 @@ from .np import (  # noqa: F401
     tanh,
     trunc,
     where,
-    zeros,
     zeros_like,
 )
 from .npx import (  # noqa: F401
@@ -81,7 +76,33 @@ from .npx import (  # noqa: F401
 from .ops import OPS
 
 _slice = slice  # the builtin, before nd.slice below takes its name
+
+
+# ---- creation, with 1.x's argument order (ctx before dtype) ----------------------
+def array(source_array, ctx=None, dtype=None):
+    return _np.array(source_array, dtype=dtype, ctx=ctx)
+
+
+def zeros(shape, ctx=None, dtype=None, **kwargs):
+    return _np.zeros(shape, dtype=dtype, ctx=ctx)
+
+
+def ones(shape, ctx=None, dtype=None, **kwargs):
+    return _np.ones(shape, dtype=dtype, ctx=ctx)
+
+
 empty = zeros
+
+
+def full(shape, val, ctx=None, dtype="float32", **kwargs):
+    return _np.full(shape, val, dtype=dtype, ctx=ctx)
+
+
+def arange(start, stop=None, step=1.0, repeat=1, infer_range=None, ctx=None,
+           dtype="float32"):
+    """Evenly spaced values; `repeat` repeats each value (1.x)."""
+    out = _np.arange(start, stop, step, dtype=dtype, ctx=ctx)
+    return out if repeat == 1 else _af.repeat(out, int(repeat))
 reverse = flip
 BlockGrad = stop_gradient
 pick = _npx.pick

@@ -353,14 +353,14 @@ def test_autograd_head_gradient_on_non_scalar():
                                 2 * onp.arange(4.0) * [1, 0, 2, 1], rtol=RTOL)
 
 
-def test_autograd_non_scalar_backward_without_head_is_an_error():
-    # Differs from MXNet, which silently uses a head of ones.
+def test_autograd_non_scalar_backward_uses_a_head_of_ones():
+    # As MXNet: the book's l.backward() on per-example losses.
     x = np.arange(4.0)
     x.attach_grad()
     with autograd.record():
         y = x * x
-    with pytest.raises((ValueError, RuntimeError)):
-        y.backward()
+    y.backward()
+    onp.testing.assert_allclose(x.grad.asnumpy(), 2 * onp.arange(4.0), rtol=RTOL)
 
 
 def test_autograd_backward_function():
