@@ -260,6 +260,7 @@ _METHODS["softmax"] = lambda self, axis=-1: apply(OPS["softmax"], self, axis=axi
 _METHODS["log_softmax"] = lambda self, axis=-1: apply(OPS["log_softmax"], self,
                                                       axis=axis)
 _METHODS["as_np_ndarray"] = _METHODS["as_nd_ndarray"] = lambda self: self
+_METHODS["__round__"] = _round  # round(x) as NumPy: an array, rounded half to even
 for _name, _method in _METHODS.items():
     setattr(ndarray, _name, _method)
 

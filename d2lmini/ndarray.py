@@ -361,6 +361,9 @@ class ndarray:
     __floordiv__, __mod__ = _binary("floor_divide"), _binary("mod")
     __rfloordiv__ = _binary("floor_divide", swap=True)
     __rmod__ = _binary("mod", swap=True)
+    __and__, __rand__ = _binary("bitwise_and"), _binary("bitwise_and", swap=True)
+    __or__, __ror__ = _binary("bitwise_or"), _binary("bitwise_or", swap=True)
+    __xor__, __rxor__ = _binary("bitwise_xor"), _binary("bitwise_xor", swap=True)
     __matmul__, __rmatmul__ = _binary("matmul"), _binary("matmul", swap=True)
     __eq__, __ne__ = _binary("equal"), _binary("not_equal")
     __lt__, __le__ = _binary("less"), _binary("less_equal")
@@ -369,6 +372,10 @@ class ndarray:
         return apply(OPS["negative"], self)
     def __abs__(self):
         return apply(OPS["abs"], self)
+    def __invert__(self):
+        return apply(OPS["invert"], self)
+    def __pos__(self):
+        return apply(OPS["copy"], self)
 
     def reshape(self, *shape, **kwargs):
         shape = kwargs.get("newshape", kwargs.get("shape", shape))

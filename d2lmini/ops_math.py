@@ -6,6 +6,7 @@ MXNet (their backward is registered as zeros), so they can sit inside a recorded
 """
 
 import math
+import operator
 
 from .device import xp_of
 from .ops import _float_result, _ub, defop
@@ -102,6 +103,11 @@ for _name, _vjp in [("arctan2", _arctan2_vjp), ("hypot", _hypot_vjp),
 for _name in ("logical_and", "logical_or", "logical_xor"):
     defop(_name, (lambda n: lambda a, b: getattr(_xp2(a, b), n)(a, b))(_name),
           None, True)
+# &, |, ^ and ~ (on boolean masks they are the logical operations).
+for _name, _fn in [("bitwise_and", operator.and_), ("bitwise_or", operator.or_),
+                   ("bitwise_xor", operator.xor)]:
+    defop(_name, _fn, None, True)
+defop("invert", operator.invert, None, True)
 for _name in ("logical_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
               "signbit"):
     defop(_name, (lambda n: lambda x: getattr(xp_of(x), n)(x))(_name), None, True)

@@ -620,6 +620,10 @@ NO_GRAD = [
     ("quantile", lambda x: np.median(x, axis=0)),
     ("stop_gradient", npx.stop_gradient),
     ("full_like", np.zeros_like),
+    ("bitwise_and", lambda x: (x > 0) & (x < 1)),
+    ("bitwise_or", lambda x: np.bitwise_or(x > 0, x < -1)),
+    ("bitwise_xor", lambda x: (x > 0) ^ (x < 1)),
+    ("invert", lambda x: ~(x > 0)),
 ]
 
 

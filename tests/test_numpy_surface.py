@@ -220,3 +220,11 @@ def test_float_index_arrays_and_reflected_operators():
     onp.testing.assert_array_equal((7.0 % x).asnumpy(), [0, 1, 1])
     onp.testing.assert_array_equal((7.0 // x).asnumpy(), [7, 3, 2])
     assert np.shape(x) == (3,) and np.size(x) == 3 and np.ndim(x) == 1
+
+
+def test_mask_operators_and_unary_plus(x):
+    onp.testing.assert_array_equal(((x > 0) & (x < 3)).asnumpy(), (A > 0) & (A < 3))
+    onp.testing.assert_array_equal(((x > 4) | ~(x > 0)).asnumpy(), (A > 4) | ~(A > 0))
+    onp.testing.assert_array_equal(((x > 0) ^ True).asnumpy(), (A > 0) ^ True)
+    onp.testing.assert_array_equal((+x).asnumpy(), A)
+    onp.testing.assert_array_equal(round(x / 2).asnumpy(), onp.round(A / 2))

@@ -65,6 +65,9 @@ logical_and, logical_or = _binary("logical_and"), _binary("logical_or")
 logical_xor, logical_not = _binary("logical_xor"), _unary("logical_not")
 isnan, isinf, isfinite = _unary("isnan"), _unary("isinf"), _unary("isfinite")
 isposinf, isneginf, signbit = _unary("isposinf"), _unary("isneginf"), _unary("signbit")
+bitwise_and, bitwise_or = _binary("bitwise_and"), _binary("bitwise_or")
+bitwise_xor, invert = _binary("bitwise_xor"), _unary("invert")
+bitwise_not = _unary("invert", "bitwise_not")
 
 
 def round(x, decimals=0, out=None):  # noqa: A001  (NumPy's name)
