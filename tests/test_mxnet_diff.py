@@ -265,7 +265,8 @@ def scalar_shape(mx, d2l):
 
 
 SCALAR_1X = (
-    "MXNet 1.x NDArrays have no 0-d shape: a full reduction gives shape (1,). "
+    "MXNet 1.x NDArrays have no 0-d shape: a full reduction, or indexing down to "
+    "one element, gives shape (1,). "
     "d2lmini gives a scalar of shape () in both styles (DESIGN: scalars of "
     "shape () in 1.x style); values agree."
 )
@@ -349,14 +350,22 @@ def _like_program(program, key):
     return rule
 
 
-def _not_offered(says="d2lmini"):
+def _not_offered(says="d2lmini", reason=None):
     return ClearError(
-        "MXNet 1.9.1 has this name; d2lmini does not offer it (outside "
+        reason
+        or "MXNet 1.9.1 has this name; d2lmini does not offer it (outside "
         "what a chapter-5 learner uses): its AttributeError names the "
         "module and says what to write instead.",
         AttributeError,
         (says,),
     )
+
+
+LINALG_NOT_OFFERED = (
+    "MXNet 1.9.1's np.linalg has inv/det/solve; d2lmini's np.linalg offers norm "
+    "only (matrix algebra is outside chapter 5): a plain AttributeError naming "
+    "d2lmini.np.linalg."
+)
 
 
 INT_TRUNCATED = (
@@ -513,9 +522,9 @@ DIFFERENCES = {
     "np_more_absolute_fabs": _not_offered("np.abs"),
     "np_more_vdot": _not_offered("np.dot"),
     "np_more_float_power": _not_offered(),
-    "np_more_linalg_inv": _not_offered("linalg"),
-    "np_more_linalg_det": _not_offered("linalg"),
-    "np_more_linalg_solve": _not_offered("linalg"),
+    "np_more_linalg_inv": _not_offered("linalg", LINALG_NOT_OFFERED),
+    "np_more_linalg_det": _not_offered("linalg", LINALG_NOT_OFFERED),
+    "np_more_linalg_solve": _not_offered("linalg", LINALG_NOT_OFFERED),
     # --- both run, results differ on purpose ---
     "np_dtype_float64_numpy_input": Differs(
         FLOAT64, ["result['dtype']", "result['x']"], float32_for_float64
