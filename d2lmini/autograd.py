@@ -123,6 +123,8 @@ def _add(table, item, g):
     entry = table.get(id(item))
     if entry is None:
         table[id(item)] = [item, g]
+    elif entry[1] is None:
+        entry[1] = g
     else:
         entry[1] = entry[1] + g
 
@@ -177,7 +179,7 @@ def grad(heads, variables, head_grads=None, retain_graph=None, create_graph=Fals
         raw = v._data
         xp = xp_of(raw)
         entry = leaves.get(id(v))
-        if entry is None:  # not reached from the heads: its gradient is zero
+        if entry is None or entry[1] is None:  # no gradient path: zero
             grads.append(_new_like(v, xp.zeros(raw.shape, raw.dtype)))
             continue
         g = xp.asarray(entry[1], dtype=raw.dtype)
@@ -259,7 +261,8 @@ def _propagate(heads, head_grads, retain_graph, what):
             )
     for node in _toposort([entry[0] for entry in nodes.values()]):
         entry = nodes.pop(id(node), None)
-        if entry is None:
+        if entry is None:  # no gradient flows through this node, e.g. a comparison
+            _reached(leaves, node.parents)
             continue
         if node.inputs is None:
             raise AutogradError(
@@ -276,7 +279,10 @@ def _propagate(heads, head_grads, retain_graph, what):
         else:
             grads = node.op.vjp(entry[1], node.out, *node.inputs, **node.kw)
         for parent, g in zip(node.parents, grads):
-            if parent is None or g is None:
+            if parent is None:
+                continue
+            if g is None:
+                _reached(leaves, (parent,))
                 continue
             _add(nodes if type(parent) is Node else leaves, parent, g)
         if not retain_graph:
@@ -297,6 +303,14 @@ def _head_gradient(head, head_grad):
     return g.copy()  # never alias the caller's array
 
 
+def _reached(leaves, parents):
+    """Leaves the heads depend on without a gradient path: their gradient is zero
+    (as in MXNet, where backward() also writes and marks those)."""
+    for parent in parents:
+        if parent is not None and type(parent) is not Node:
+            leaves.setdefault(id(parent), [parent, None])
+
+
 def _store_gradient(leaf, g, adopted):
     # Every gradient backward() writes passes here (eager, hybridized plans and
     # SymbolBlock alike), so this is where a leaf is marked fresh; Trainer.step
@@ -304,6 +318,10 @@ def _store_gradient(leaf, g, adopted):
     # mark is an ndarray slot, unset (read as False) until the first backward().
     leaf._fresh = True
     buf = leaf._grad
+    if g is None:  # reached, but no gradient flows to it: zero
+        if leaf._req != "add":
+            buf._data = xp_of(buf._data).zeros_like(buf._data)
+        return
     # NumPy gives scalars, not arrays, for arithmetic on 0-d arrays.
     g = xp_of(buf._data).asarray(g, dtype=buf._data.dtype)
     if leaf._req == "add":

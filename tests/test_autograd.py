@@ -365,3 +365,31 @@ def test_head_gradients_one_per_head():
     onp.testing.assert_allclose(x.grad.asnumpy(), [2 + 2, 2 + 40])
     with pytest.raises(d2lmini.AutogradError, match="got 2 heads but 1 head gradients"):
         autograd.backward([y1, y2], np.ones(2))
+
+
+def test_a_parameter_behind_an_unused_output_gets_a_zero_gradient():
+    # One hybridized call, two outputs, the loss uses only the first: as in MXNet,
+    # backward() writes a zero gradient for what only the second output needed.
+    from d2lmini import gluon
+    from d2lmini.gluon import nn
+
+    class TwoHeads(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Dense(2, in_units=3), nn.Dense(2, in_units=3)
+
+        def forward(self, x):
+            return self.a(x), self.b(x)
+
+    net = TwoHeads()
+    net.initialize()
+    net.hybridize()
+    net.b.weight.grad()[:] = 5
+    with autograd.record():
+        first, _ = net(np.ones((2, 3)))
+        loss = first.sum()
+    loss.backward()
+    onp.testing.assert_array_equal(net.b.weight.grad().asnumpy(), onp.zeros((2, 3)))
+    onp.testing.assert_allclose(net.a.weight.grad().asnumpy(), 2 * onp.ones((2, 3)))
+    trainer = gluon.Trainer(net.collect_params(), "sgd")
+    trainer.step(1)  # every parameter was in the backward: none is stale
