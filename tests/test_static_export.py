@@ -42,6 +42,12 @@ def test_stored_notebook_has_views_but_no_widget_state(executed):
     assert len(views) == 8, f"expected the 8 views of all_views.ipynb, got {len(views)}"
     for bundle in views:  # each carries its static forms beside the widget
         assert bundle["text/html"].strip() and bundle["text/plain"].strip()
+    # ... and is followed by the hidden copy of its static HTML
+    copies = [b for b in bundles if "class='d2l-fallback'" in b.get("text/html", "")]
+    assert len(copies) == len(views)
+    for bundle in copies:
+        assert "style='display:none'" in bundle["text/html"]
+        assert set(bundle) == {"text/html"}, "the copy must add no text/plain"
 
 
 def test_exported_html_shows_every_static_form(executed, tmp_path):
@@ -56,5 +62,8 @@ def test_exported_html_shows_every_static_form(executed, tmp_path):
     if shutil.which("dot"):
         images = re.findall(
             r"<img [^>]*src=[\"']data:image/(png|svg\+xml);base64,", html)
-        assert len(images) == 5, "the block-tree and graph diagrams are missing"
+        # Each view's diagram, twice: in its output and in the hidden copy after
+        # it (widgets/render.py fallback), which JupyterLab shows instead of a
+        # widget whose model is gone.
+        assert len(images) == 10, "the block-tree and graph diagrams are missing"
     (tmp_path / "all_views.html").write_text(html)  # to look at when it fails

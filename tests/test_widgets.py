@@ -569,6 +569,30 @@ def test_every_view_has_a_static_fallback(X):
         assert bundle["text/html"].startswith("<div class='d2l-view'")
 
 
+def test_a_view_is_displayed_with_a_hidden_static_copy(X, monkeypatch):
+    """Shown in a notebook, a view makes two outputs: the widget with its static
+    forms, then a hidden copy of the HTML that JupyterLab shows in place of a
+    widget whose model is gone (a saved, trusted notebook without a kernel)."""
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda obj, raw=False: shown.append((obj, raw)))
+    view = BlockTree(deferred(), X)
+    view._ipython_display_()
+    (widget, raw1), (copy, raw2) = shown
+    assert raw1 and raw2
+    assert "application/vnd.jupyter.widget-view+json" in widget
+    assert set(copy) == {"text/html"}
+    assert copy["text/html"] == render.fallback(widget["text/html"])
+    assert "<div class='d2l-fallback' style='display:none'>" in copy["text/html"]
+    assert render.LIVE_CLASS in view._dom_classes
+    # the copy shows only where the output before it holds no live view
+    css = render.FALLBACK_CSS
+    assert f":has(.{render.LIVE_CLASS}) + .jp-OutputArea-child .d2l-fallback" in css
+    assert ":has(:has(" not in css.replace(" ", "")  # :has() may not nest
+
+
 def test_bad_networks_are_refused():
     with pytest.raises(TypeError, match="expects a gluon Block"):
         BlockTree(np.ones((2, 3)))

@@ -36,6 +36,31 @@ def box(body, title=None):
             f"font-size:13px'>{head}{body}</div>")
 
 
+# A saved notebook reopened in JupyterLab is trusted (saving signs it), so each view
+# output is drawn by the widget renderer; with no kernel and no stored widget state
+# its model is gone and the renderer says "Error displaying widget: model not found"
+# (ipywidgets never falls back to the text/html beside it). So a view is displayed
+# as two outputs: the widget (with text/html and text/plain for front ends without
+# widgets) and this copy of its static HTML, hidden by default. In JupyterLab and
+# Notebook 7 these rules show the copy and hide the output before it unless that
+# holds the live view (LIVE_CLASS): an error, 'Loading widget...' or the text/html
+# an untrusted notebook shows give way to the copy, so exactly one form shows.
+# Front ends with other class names, or that drop the <style>, keep the copy
+# hidden and show the view output. (:has() may not nest, hence the three rules.)
+LIVE_CLASS = "d2l-live"
+_CHILD = ".jp-OutputArea-child"
+FALLBACK_CSS = (
+    ".jp-OutputArea .d2l-fallback{display:block !important}"
+    f"{_CHILD}:has(.{LIVE_CLASS}) + {_CHILD} .d2l-fallback{{display:none !important}}"
+    f"{_CHILD}:not(:has(.{LIVE_CLASS})):has(+ {_CHILD} .d2l-fallback){{display:none}}")
+
+
+def fallback(html):
+    """The hidden copy of a view's static `html` displayed after its widget."""
+    return (f"<style>{FALLBACK_CSS}</style>"
+            f"<div class='d2l-fallback' style='display:none'>{html}</div>")
+
+
 def mark(text, accent):
     """`text` (already HTML) on an accent background."""
     return (f"<span style='background:{ACCENTS[accent]};border-radius:3px;"

@@ -2,6 +2,9 @@
 
 A live notebook shows the widget; a saved notebook, exported HTML or a front end
 without widgets shows the text/html (or text/plain) kept beside it in the same output.
+A displayed view adds a second output, a hidden copy of that HTML, which JupyterLab
+shows instead of "Error displaying widget" when the notebook was saved (so it is
+trusted) and reopened without the widget's model (see render.fallback).
 """
 
 import contextlib
@@ -38,6 +41,7 @@ class View(w.VBox):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.add_class(render.LIVE_CLASS)  # its static copy hides while it shows
         # What a button's action prints (an initializer's message, a print in a
         # traced forward) shows here, inside the view: a callback has no cell.
         self.printed = w.Output()
@@ -63,6 +67,16 @@ class View(w.VBox):
         bundle["text/plain"] = self.text()
         bundle["text/html"] = self._repr_html_()
         return bundle
+
+    def _ipython_display_(self):
+        """Two outputs: the widget (with its static forms beside it), then a hidden
+        copy of the static HTML that a saved, trusted notebook reopened without
+        the widget's model shows instead of a widget error (render.fallback)."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        display(bundle, raw=True)
+        display({"text/html": render.fallback(bundle["text/html"])}, raw=True)
 
     def _report(self, status, action):
         """Run a button's action with its prints shown in the view; show an error

@@ -54,10 +54,12 @@ JS_STATE = """() => {
       widget: !!e.querySelector('.jupyter-widgets'), text: e.innerText.slice(0, 200)}));
     // A view that failed inside a container shows ErrorWidgetView; an output whose
     // model is missing shows the renderer's own error text.
+    // (Only those a learner sees: a view hides its own output when its model is
+    // gone and shows its static copy instead, see widgets/render.py fallback.)
     c.errorWidgets = [...node.querySelectorAll('.jupyter-widgets-error-widget'),
       ...outputs.filter(
         e => e.textContent.trim().startsWith('Error displaying widget'))]
-      .map(e => e.innerText.trim().slice(0, 300));
+      .filter(visible).map(e => e.innerText.trim().slice(0, 300));
     c.loading = outputs.filter(
       e => e.textContent.trim().startsWith('Loading widget')).length;
     c.stderr = outputs.filter(
@@ -438,10 +440,13 @@ def static_problems(state):
             continue
         out = found.setdefault(cell["id"], [])
         title = STATIC_TITLES[kind]
-        if not any(t["text"].startswith(title) and not t["widget"]
-                   for t in cell["top"]):
+        static = sum(t["text"].startswith(title) and not t["widget"]
+                     for t in cell["top"])
+        if not static:
             out.append(f"no static form titled {title!r}; shows "
                        f"{[t['text'][:60] for t in cell['top']]}")
+        elif static > 1:
+            out.append(f"shows its static form {static} times")
         out += [f"widget error: {text}" for text in cell["errorWidgets"]]
         if cell["loading"]:
             out.append("shows 'Loading widget...' instead of the static form")
