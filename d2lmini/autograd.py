@@ -2,7 +2,9 @@
 
 Inside `record()`, each op whose inputs need gradients leaves a Node (the op, its
 saved inputs and output, its parents); `backward()` walks the nodes from the head in
-reverse topological order, calling each op's VJP rule. Shown in chapter05/02_parameters.
+reverse topological order, calling each op's VJP rule, and stores the gradients in
+the leaves' `.grad`; `grad()` returns them instead. First order only. Shown in
+chapter05/02_parameters.
 """
 
 from .device import xp_of
