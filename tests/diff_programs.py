@@ -4684,3 +4684,55 @@ def scratch_clip_global_norm(m):
     arrays = [m.nd.array([3.0, 4.0]), m.nd.array([12.0])]
     norm = m.gluon.utils.clip_global_norm(arrays, 6.5)
     return {"norm": norm, "arrays": arrays}
+
+
+# =================================================================================
+# 13. Optimizer options
+# =================================================================================
+
+
+def _train_steps(m, trainer_args, steps=3, batch_size=2, scale=1.0):
+    net, x = _trainer_setup(m)
+    trainer = m.gluon.Trainer(net.collect_params(), *trainer_args)
+    for _ in range(steps):
+        with m.autograd.record():
+            y = (net(x * scale) ** 2).sum()
+        y.backward()
+        trainer.step(batch_size)
+    return {"w": net.weight.data(), "b": net.bias.data()}
+
+
+@program(area="trainer")
+def trainer_adam_optimizer_instance(m):
+    return _train_steps(m, (m.mx.optimizer.Adam(learning_rate=0.05),))
+
+
+@program(area="trainer")
+def trainer_sgd_clip_gradient(m):
+    return _train_steps(
+        m, ("sgd", {"learning_rate": 0.1, "clip_gradient": 0.5}), scale=5.0
+    )
+
+
+@program(area="trainer")
+def trainer_sgd_rescale_grad_option(m):
+    return _train_steps(m, ("sgd", {"learning_rate": 0.1, "rescale_grad": 0.5}))
+
+
+@program(area="trainer")
+def trainer_sgd_momentum_instance_steps(m):
+    return _train_steps(
+        m, (m.mx.optimizer.SGD(learning_rate=0.05, momentum=0.9),), steps=5
+    )
+
+
+@program(area="trainer")
+def trainer_optimizer_name_case(m):
+    return _train_steps(m, ("SGD", {"learning_rate": 0.1}), steps=1)
+
+
+@program(area="trainer")
+def trainer_learning_rate_lr_key(m):
+    net, _ = _trainer_setup(m)
+    trainer = m.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.25})
+    return {"lr": trainer.learning_rate}
