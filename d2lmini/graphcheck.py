@@ -177,7 +177,7 @@ def dry_run(graph, consts, where):
             for n, (op, args, kw, out) in enumerate(graph.nodes):
                 env[out] = _run(op, [env[a] for a in args], kw, graph.values[out],
                                 where, f"node {n} ({op.name})")
-                for a in args:
+                for a in set(args):  # free what no later op reads
                     if last[a] == n and graph.values[a][0] == "node":
                         del env[a]
     finally:

@@ -21,6 +21,7 @@ _DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32
            "uint64", "float16", "float32", "float64")
 MAX_STR = 256  # a string keyword (norm's 'fro', einsum's subscripts)
 MAX_DIGITS = 20  # an integer in a graph file
+MAX_ENTRIES = 100_000  # values, nodes, inputs or outputs of a graph
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 _KINDS = ("input", "param", "const", "literal", "node")
 _TAGS = ('a number, true/false, null, a list, or one of {"tuple": [...]}, '
@@ -225,8 +226,9 @@ def _build(doc, where):
 
 
 def _list(doc, key, where):
-    if not isinstance(doc.get(key), list):
-        raise _bad(where, f"field {key!r}", "a list", doc.get(key))
+    if not isinstance(doc.get(key), list) or len(doc[key]) > MAX_ENTRIES:
+        raise _bad(where, f"field {key!r}", f"a list of at most {MAX_ENTRIES} entries",
+                   doc.get(key))
     return doc[key]
 
 

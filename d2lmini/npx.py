@@ -218,7 +218,11 @@ def waitall():
 
 
 def save(file, arr):
-    """Save an ndarray, a list of ndarrays or a dict of ndarrays to `file`."""
+    """Save an ndarray, a list of ndarrays or a dict of ndarrays to `file`.
+
+    The file is a NumPy .npz archive, written to a temporary file beside `file`,
+    synced to disk and renamed over it, so a crash never leaves half a file.
+    """
     if isinstance(arr, ndarray):
         kind, arrays = "list", {"0": arr}
     elif isinstance(arr, (list, tuple)):
@@ -240,7 +244,14 @@ def save(file, arr):
 
 
 def load(file, device=None, ctx=None):
-    """Load what npx.save wrote: a list (also for one array) or a dict of ndarrays."""
+    """Load what npx.save wrote: a list (also for one array) or a dict of ndarrays.
+
+    Also reads NumPy's .npz (a dict) and .npy (a one-element list) files. Dtypes are
+    kept (float64 stays float64; big-endian becomes native). The whole file is
+    checked before any array is read: a damaged, hostile or foreign file raises
+    FileFormatError naming the file, the member and what to do, and nothing in a
+    file can run code (pickle is never used).
+    """
     kind, arrays = load_arrays(file)
     dev = _dev.as_device(device if device is not None else ctx)
     values = {k: _wrap(_dev.to_device(v, dev)) for k, v in arrays.items()}

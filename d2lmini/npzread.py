@@ -47,8 +47,8 @@ def fail(path, member, what, fix=RESAVE):
 class Member:
     """One array of an archive: where it lies and what its header declared."""
 
-    __slots__ = ("name", "method", "crc", "csize", "usize", "local", "start", "end",
-                 "dtype", "shape", "fortran", "skip")
+    __slots__ = ("name", "raw", "method", "crc", "csize", "usize", "local", "start",
+                 "end", "dtype", "shape", "fortran", "skip")
 
 
 def read_file(path):
@@ -286,7 +286,7 @@ def _central_directory(central, count, path, cd_start):
         m = Member()
         m.name, m.method, m.crc, m.csize, m.usize = _stem(name, path, seen), \
             method, crc, csize, usize
-        m.start = offset
+        m.start, m.raw = offset, raw
         if method == 0 and csize != usize:
             raise fail(path, name, f"it is stored uncompressed but declares "
                        f"{csize} bytes stored and {usize} bytes of content")
@@ -346,7 +346,8 @@ def _locate(f, path, members, cd_start):
     """Each member's data range, from its local header; ranges may not overlap."""
     for m in members:
         local = struct.unpack("<4s5H3L2H", _exact(f, path, m.name, m.start, 30))
-        if local[0] != _LOCAL or local[3] != m.method:
+        name = _exact(f, path, m.name, m.start + 30, min(local[9], len(m.raw)))
+        if local[0] != _LOCAL or local[3] != m.method or name != m.raw:
             raise fail(path, m.name, "its local header is missing or disagrees with "
                        "the central directory")
         data = m.start + 30 + local[9] + local[10]

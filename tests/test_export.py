@@ -585,3 +585,17 @@ def test_keyword_that_would_replicate_beyond_the_cap_is_refused():
     with pytest.raises(FileFormatError, match=r"gives float32 \(6, 3\), but the file "
                        r"declares float32 \(4, 3\)"):
         gluon.SymbolBlock.imports(files[0], "x", files[1])
+
+
+class Twice(gluon.HybridBlock):
+    def __init__(self):
+        super().__init__()
+        self.dense = nn.Dense(3)
+
+    def forward(self, x):
+        h = self.dense(x)
+        return h * h  # one value read twice by one op (found by the fuzzer)
+
+
+def test_a_value_read_twice_by_one_op_round_trips():
+    round_trip(Twice, np.random.normal(size=(2, 4)))

@@ -71,7 +71,11 @@ def test_duplicates_and_overlaps():
     one = zc.member("w.npy", W)
     refused(zc.archive([one] * 1000), "two members of this name")
     twin = dict(zc.member("v.npy", W), offset=0)
-    refused(zc.archive([zc.member("w.npy", W), twin]), "overlaps")
+    refused(zc.archive([zc.member("w.npy", W), twin]), "disagrees")
+    inner = zc.archive([zc.member("v.npy", W)])  # a whole member hidden inside w
+    outer = zc.member("w.npy", W + inner)
+    v = dict(zc.member("v.npy", W), offset=30 + 5 + len(W))
+    refused(zc.archive([outer, v]), "overlaps member 'w'")
 
 
 def test_many_members_are_refused_quickly():
