@@ -4736,3 +4736,70 @@ def trainer_learning_rate_lr_key(m):
     net, _ = _trainer_setup(m)
     trainer = m.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": 0.25})
     return {"lr": trainer.learning_rate}
+
+
+@program(area="file", style="nd")
+def file_export_params_get_block_nd(m):
+    gluon, nd = m.gluon, m.nd
+
+    class MyDense(gluon.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            with self.name_scope():
+                self.weight = self.params.get("weight", shape=(4, 3))
+                self.bias = self.params.get("bias", shape=(3,), init=m.init.Zero())
+
+        def hybrid_forward(self, F, x, weight, bias):
+            return F.relu(F.broadcast_add(F.dot(x, weight), bias))
+
+    prefix = tempfile.mkdtemp()
+    base = os.path.join(prefix, "mydense")
+    try:
+        net = MyDense()
+        net.initialize()
+        net.weight.set_data(nd.array(W34).T)
+        net.hybridize()
+        x = nd.array(X24)
+        y = net(x)
+        net.export(base)
+        imported = gluon.SymbolBlock.imports(
+            base + "-symbol.json", ["data"], base + "-0000.params"
+        )
+        return {"y": y, "imported": imported(x)}
+    finally:
+        for f in os.listdir(prefix):
+            os.remove(os.path.join(prefix, f))
+        os.rmdir(prefix)
+
+
+@program(area="hybrid")
+def hybrid_deactivate_runs_eager_again(m):
+    calls = []
+    nn = m.nn
+
+    class Net(nn.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = nn.Dense(2, in_units=4)
+
+        def hybrid_forward(self, F, x):
+            calls.append(1)
+            return self.dense(x) * 2
+
+    net = Net()
+    net.initialize()
+    set_fixed(net, m)
+    x = m.np.array(X24)
+    net.hybridize()
+    a = net(x)
+    net(x)
+    traced_calls = len(calls)
+    net.hybridize(active=False)
+    b = net(x)
+    net(x)
+    return {
+        "a": a,
+        "b": b,
+        "python_calls_hybridized": traced_calls,
+        "python_calls_after": len(calls) - traced_calls,
+    }
