@@ -3,7 +3,8 @@ mx.optimizer).
 
 SGD (momentum, weight decay) and Adam, each one update() on the raw arrays, in MXNet
 1.x's order: rescale the gradient (Trainer.step sets rescale_grad = 1/batch_size),
-clip it, add weight decay, step. Shown in chapter05/01_layers_and_blocks.ipynb.
+clip it, add weight decay, step. The Trainer in chapter05/01_layers_and_blocks.ipynb
+runs SGD from here.
 """
 
 import math
