@@ -4803,3 +4803,28 @@ def hybrid_deactivate_runs_eager_again(m):
         "python_calls_hybridized": traced_calls,
         "python_calls_after": len(calls) - traced_calls,
     }
+
+
+@program(area="hybrid")
+def hybrid_trace_count_new_batch_size(m):
+    calls = []
+    nn = m.nn
+
+    class Net(nn.HybridBlock):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.dense = nn.Dense(2, in_units=4)
+
+        def hybrid_forward(self, F, x):
+            calls.append(1)
+            return self.dense(x)
+
+    net = Net()
+    net.initialize()
+    net.hybridize()
+    net(m.np.ones((2, 4)))
+    net(m.np.ones((2, 4)))
+    after_same = len(calls)
+    net(m.np.ones((5, 4)))
+    net(m.np.ones((5, 4)))
+    return {"after_same_shape": after_same, "after_new_batch": len(calls)}
