@@ -76,7 +76,9 @@ def _float_result(out, a, b=None):
     # Like MXNet: dividing or averaging integers gives float32, not float64.
     if out.dtype is not _F64:  # the common case, decided by one identity test
         return out
-    if getattr(a, "dtype", None) != _F64 and getattr(b, "dtype", None) != _F64:
+    # (Compared with the type: a dtype compared with None treats None as float64.)
+    if (getattr(a, "dtype", None) != onp.float64
+            and getattr(b, "dtype", None) != onp.float64):
         return out.astype(onp.float32)
     return out
 
