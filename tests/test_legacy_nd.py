@@ -151,3 +151,13 @@ def test_missing_names_name_module_and_replacement():
 def test_elemwise_ops_do_not_broadcast():
     with pytest.raises(ValueError, match="broadcast_add"):
         nd.elemwise_add(nd.array(X), nd.array(ROW))
+
+
+def test_creation_takes_ctx_before_dtype():
+    from d2lmini import cpu
+
+    assert nd.zeros((2,), cpu()).dtype == onp.float32
+    assert nd.ones((2,), cpu(), "int32").dtype == onp.int32
+    onp.testing.assert_array_equal(nd.full((2,), 3, cpu()).asnumpy(), [3, 3])
+    onp.testing.assert_array_equal(nd.arange(2, repeat=2).asnumpy(), [0, 0, 1, 1])
+    assert nd.array([1, 2], cpu()).device == cpu()
