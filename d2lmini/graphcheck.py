@@ -130,26 +130,48 @@ def _ints(value):
     return []
 
 
-def _bound(op, shapes, kw):
-    """Most elements an op that replicates by a keyword can give (the per-op
-    schema: add an entry for a new op whose output can outgrow its inputs); None
-    when the op is not one of them."""
+def _count(value):
+    """How many entries the lists inside an index or a value hold, multiplied."""
+    if isinstance(value, list):
+        return max(1, len(onp.ravel(onp.asarray(value, dtype=object))))
+    if isinstance(value, tuple):
+        return math.prod(_count(v) for v in value)
+    return 1
+
+
+def _bound(op, inputs, shapes, kw):
+    """Most elements an op can give whose output may outgrow its inputs by a
+    keyword or an index (the per-op schema: give a new op of that kind an entry
+    here); None for the other ops, whose output the dry run checks afterwards."""
     name, ints = op.name, [i for v in kw.values() for i in _ints(v)]
-    big, most = max([math.prod(s) for s in shapes] + [1]), max(ints + [1])
+    sizes = [math.prod(s) for s in shapes]
+    big, most = max(sizes + [1]), max(ints + [1])
     if name == "tile":
         return big * math.prod(max(1, i) for i in ints)
     if name == "repeat":
         return big * max(1, sum(ints))
     if name == "pad":
         return math.prod(d + 2 * most for d in shapes[0]) if shapes else None
-    if name == "one_hot":
-        return big * most
+    if name in ("one_hot", "diag"):
+        return (big + most) ** 2 if name == "diag" else big * most
     if name == "broadcast_to":
         return math.prod(ints)
+    if name == "getitem":
+        return big * _count(kw.get("key"))
+    if name == "quantile" and len(inputs) > 1:
+        return big * max(sizes[1], _count(inputs[1]))
+    if name in ("take", "take_along_axis") and len(shapes) == 2:
+        x, index = shapes
+        if name == "take_along_axis" and len(x) == len(index):
+            return math.prod(max(a, b) for a, b in zip(x, index))
+        axis = kw.get("axis")
+        if name == "take" and type(axis) is int and -len(x) <= axis < len(x):
+            return sizes[1] * (sizes[0] // max(1, x[axis]))
+        return sizes[1] * (1 if name == "take" and axis is None else max(1, sizes[0]))
     if name == "einsum" and isinstance(kw.get("subscripts"), str):
         terms, _, result = kw["subscripts"].partition("->")
         if "." in terms or "->" not in kw["subscripts"]:
-            return math.prod(math.prod(s) for s in shapes)
+            return math.prod(sizes)
         dims = {c: d for term, s in zip(terms.split(","), shapes)
                 for c, d in zip(term, s)}
         return math.prod(dims.get(c, 1) for c in result)
@@ -195,7 +217,10 @@ def _run(op, inputs, kw, declared, where, field):
         raise FileFormatError(
             f"{where}, {field}: on inputs of shapes {shapes} it gives {expected}, "
             f"but the file declares {shape}. {REEXPORT}")
-    most = _bound(op, shapes, kw)
+    try:
+        most = _bound(op, inputs, shapes, kw)
+    except Exception:  # a keyword too odd to bound: the run below reports it
+        most = None
     if most is not None and most > MAX_ELEMENTS:
         raise FileFormatError(
             f"{where}, {field}: with these keywords it can give up to {most} "
