@@ -20,8 +20,8 @@ from .graph import _short
 from .npzread import DTYPES
 from .ops import RNG
 
-MAX_ELEMENTS = 1 << 28  # elements of one value (1 GiB of float32)
-MAX_BYTES = 1 << 32  # all values of a graph together
+MAX_ELEMENTS = 1 << 27  # elements of one value (512 MiB of float32)
+MAX_BYTES = 1 << 31  # all values of a graph together (2 GiB)
 MAX_NDIM = 32
 _BOOLS = ("keepdims", "flatten", "relu", "equal_nan")
 REEXPORT = ("The file is damaged, hand-edited or not written by d2lmini; export the "

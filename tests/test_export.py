@@ -428,9 +428,11 @@ def rewrite(path, old, new):
     (set_in("nodes", 0, "kwargs", "flatten", "yes"), "keyword 'flatten'"),
     (set_in("nodes", 0, "kwargs", "flatten", None), "keyword 'flatten'"),
     (set_in("nodes", 0, "kwargs", "flatten", {"ellipsis": True}), "keyword 'flatten'"),
-    (set_in("values", 1, "shape", [10**12]), "at most 268435456 elements"),
-    (set_in("values", 1, "shape", [2**20, 2**20]), "at most 268435456 elements"),
+    (set_in("values", 1, "shape", [10**12]), "at most 134217728 elements"),
+    (set_in("values", 1, "shape", [2**20, 2**20]), "at most 134217728 elements"),
     (set_in("values", 1, "shape", [1] * 40), "in 32 dimensions"),
+    (lambda doc: [doc["values"][i].update(shape=[2**27], dtype="float64")
+                  for i in (1, 2, 4)], r"need 3221225\d+ bytes together"),
     (set_in("values", 3, "shape", [2, 9]), "file declares"),
     (set_in("values", 3, "dtype", "float64"), "file declares float64"),
     (set_in("nodes", 0, "op", "copy"), "does not take these arguments"),
