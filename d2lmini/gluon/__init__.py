@@ -1,7 +1,7 @@
 """gluon: Blocks, Parameters, layers (nn), losses, Trainer and data loading."""
 
 from ..errors import DeferredInitializationError  # noqa: F401
-from . import data, loss, nn  # noqa: F401
+from . import data, loss, nn, utils  # noqa: F401
 from .block import Block  # noqa: F401
 from .hybrid import HybridBlock  # noqa: F401
 from .paramdict import ParameterDict  # noqa: F401
