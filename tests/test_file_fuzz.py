@@ -29,8 +29,8 @@ OURS = tuple(c for c in vars(d2lmini.errors).values()
              if isinstance(c, type) and issubclass(c, Exception))
 SCALE = float(os.environ.get("D2LMINI_FUZZ_CASES", "1"))  # more: 10 (ten times)
 SEED = int(os.environ.get("D2LMINI_FUZZ_SEED", "20261204"))
-CASES = {"npx.load": 1500, "load_parameters": 900, "imports (graph)": 900,
-         "imports (params)": 500}
+CASES = {"npx.load": 1200, "load_parameters": 700, "imports (graph)": 700,
+         "imports (params)": 400}
 INTS = [0, 1, 2, 7, 8, 0x7F, 0x80, 0xFF, 0xFFFF, 0x7FFFFFFF, 0xFFFFFFFF, 10**9]
 DESCRS = ["'<c8'", "'|O'", "'>f4'", "'<U3'", "'|V0'", "'<M8[s]'", "'|S2'", "'<f2'",
           "[('a', '<f4')]", "'|b1'", "'>i8'", "'x'", "1", "None"]
