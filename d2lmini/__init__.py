@@ -33,6 +33,7 @@ from .errors import (  # noqa: F401
     TrainerError,
 )
 from .ndarray import ndarray  # noqa: F401
+from .np import random  # noqa: F401  (mx.random.seed, mx.random.uniform, ...)
 
 # The book's helpers and the timing harness live in d2lmini.utils, imported on
 # first use: it needs dataclasses (and so inspect), which `import d2lmini` skips.

@@ -1,7 +1,9 @@
 """Initializers: how a parameter's first values are drawn.
 
 A subclass overrides `_init_weight(name, data)` and writes into `data` in place, as in
-the chapter's custom initializer. Names ending in 'bias' get `_init_bias` (zeros).
+the chapter's custom initializer. In a network every parameter without an
+initializer of its own is drawn with the net's `_init_weight`, as in Gluon (Dense's
+bias has its own: zeros); calling an initializer directly dispatches on the name.
 Shown in chapter05/03_initialization.ipynb.
 """
 

@@ -428,3 +428,35 @@ def test_in_place_on_recorded_array_is_an_error():
 def test_d2lmini_exposes_mx_names_at_top_level():
     for name in ('cpu', 'gpu', 'init', 'nd', 'autograd', 'gluon', 'np', 'npx'):
         assert hasattr(d2lmini, name), name
+
+
+def test_a_parameter_without_its_own_initializer_takes_the_nets():
+    # Gluon draws every such parameter with the net's initializer, whatever
+    # its name; Dense's bias has its own initializer (zeros).
+    class Block(gluon.Block):
+        def __init__(self):
+            super().__init__()
+            self.weight = self.params.get("weight", shape=(2, 3))
+            self.bias = self.params.get("bias", shape=(3,))
+
+    net = Block()
+    net.initialize(init.One())
+    assert net.bias.data().asnumpy().tolist() == [1.0, 1.0, 1.0]
+    dense = nn.Dense(3, in_units=2)
+    dense.initialize(init.One())
+    assert dense.bias.data().asnumpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_mx_random_seed_repeats_draws():
+    mx.random.seed(3)
+    a = mx.np.random.uniform(size=(3,))
+    mx.random.seed(3, ctx="all")
+    assert (a == mx.np.random.uniform(size=(3,))).all()
+
+
+def test_dense_refuses_integer_inputs_with_the_fix():
+    net = nn.Dense(2, in_units=2)
+    net.initialize()
+    with pytest.raises(TypeError, match=r"got int32. Convert them first, e.g. "
+                                        r"net\(X.astype\('float32'\)\)"):
+        net(np.array([[1, 2]], dtype="int32"))

@@ -133,6 +133,11 @@ class Dense(HybridBlock):
                 f"{self._where()}: expected a d2lmini ndarray input, got {got}; "
                 "wrap it with np.array(...)"
             )
+        if x.dtype.kind in "biu":  # MXNet refuses these too (a dtype mismatch)
+            raise TypeError(
+                f"{self._where()}: expected floating-point inputs like its weight "
+                f"({self.weight.dtype}), got {x.dtype}. Convert them first, e.g. "
+                f"net(X.astype('{self.weight.dtype}')).")
         weight = self.weight._data
         if weight is None:
             weight = self.weight.data()  # raises the right error

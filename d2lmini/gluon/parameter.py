@@ -131,8 +131,8 @@ class Parameter:
         with pause(), untraced():
             if self.init is not None:  # the parameter's own initializer wins
                 self.init._init_weight(self.path, data)
-            else:
-                initializer(self.path, data)
+            else:  # as Gluon does: the net's initializer draws it as a weight,
+                initializer._init_weight(self.path, data)  # whatever its name
         data.attach_grad(self._grad_req)
         self._data, self._deferred = data, None
 

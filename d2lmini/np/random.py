@@ -12,8 +12,12 @@ from ..ndarray import _wrap, ndarray
 from ..ops import RNG, rng
 
 
-def seed(seed):
-    """Reset the generator so that the following draws repeat exactly."""
+def seed(seed, ctx="all", device=None):
+    """Reset the generator so that the following draws repeat exactly.
+
+    `ctx`/`device` are accepted as in mx.random.seed; one generator serves all
+    devices here.
+    """
     RNG[0] = onp.random.default_rng(seed)
 
 
