@@ -79,10 +79,10 @@ def test_duplicates_and_overlaps():
 
 
 def test_many_members_are_refused_quickly():
-    names = [zc.member(f"{i}.npy", b"") for i in range(100_000)]
-    start = time.perf_counter()
-    refused(zc.archive(names), f"more than the {MAX_MEMBERS}")
-    assert time.perf_counter() - start < 5
+    data = zc.archive([zc.member(f"{i}.npy", b"") for i in range(100_000)])
+    start = time.process_time()  # CPU time: a busy machine does not change it
+    refused(data, f"more than the {MAX_MEMBERS}")
+    assert time.process_time() - start < 5
 
 
 def bomb(size, declared=None):
@@ -94,21 +94,23 @@ def bomb(size, declared=None):
 
 
 def test_deflate_bomb_is_refused_before_decompressing():
-    entry = bomb(200_000_000)  # 200 MB of zeros in about 200 KB
-    assert entry["csize"] < 300_000
-    start = time.perf_counter()
-    refused(zc.archive([entry]), "decompression bomb")
-    assert time.perf_counter() - start < 1
+    entry = bomb(50_000_000)  # 50 MB of zeros in about 50 KB
+    assert entry["csize"] < 100_000
+    data = zc.archive([entry])
+    start = time.process_time()
+    refused(data, "decompression bomb")
+    assert time.process_time() - start < 1
 
 
 def test_sizes_that_lie_stop_the_inflater():
-    entry = bomb(20_000_000, declared=1000)  # declares 1000 bytes, inflates to 20 MB
-    start = time.perf_counter()
-    refused(zc.archive([entry]), "declares uint8 .20000000,.")
+    lying = zc.archive([bomb(20_000_000, declared=1000)])  # holds 20 MB, says 1000
     small = zc.npy(onp.zeros(10, dtype="uint8"))
-    entry = zc.zeros_member("w.npy", small, 20_000_000, usize=len(small))
-    refused(zc.archive([entry]), "more data than its header declares")
-    assert time.perf_counter() - start < 1
+    longer = zc.archive([zc.zeros_member("w.npy", small, 20_000_000,
+                                         usize=len(small))])
+    start = time.process_time()
+    refused(lying, "declares uint8 .20000000,.")
+    refused(longer, "more data than its header declares")
+    assert time.process_time() - start < 1
 
 
 # ---- the .npy header and dtypes ------------------------------------------------
