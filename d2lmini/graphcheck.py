@@ -156,6 +156,8 @@ def _bound(op, inputs, shapes, kw):
         return (big + most) ** 2 if name == "diag" else big * most
     if name == "broadcast_to":
         return math.prod(ints)
+    if name in ("concatenate", "stack"):
+        return sum(sizes)
     if name == "getitem":
         return big * _count(kw.get("key"))
     if name == "quantile" and len(inputs) > 1:

@@ -601,3 +601,19 @@ class Twice(gluon.HybridBlock):
 
 def test_a_value_read_twice_by_one_op_round_trips():
     round_trip(Twice, np.random.normal(size=(2, 4)))
+
+
+class Joined(gluon.HybridBlock):
+    def forward(self, x):
+        return np.concatenate([x, x], axis=0)
+
+
+def test_joining_many_copies_is_bounded_before_running():
+    net = Joined()
+    net.hybridize()
+    net(np.ones((2, 3)))
+    files = net.export("j")
+    edit(files[0], lambda doc: (doc["values"][0].update(shape=[2**26, 2]),
+                                doc["nodes"][0].update(args=[0] * 3)))
+    with pytest.raises(FileFormatError, match="can give up to 402653184 elements"):
+        gluon.SymbolBlock.imports(files[0], "x", files[1])
