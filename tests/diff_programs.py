@@ -4828,3 +4828,45 @@ def hybrid_trace_count_new_batch_size(m):
     net(m.np.ones((5, 4)))
     net(m.np.ones((5, 4)))
     return {"after_same_shape": after_same, "after_new_batch": len(calls)}
+
+
+# =================================================================================
+# 14. More 1.x keywords
+# =================================================================================
+
+ND_MORE = {
+    "sum_exclude": lambda m, nd: nd.sum(fixed_nd(m, (2, 3, 4)), axis=0, exclude=True),
+    "mean_exclude_method": lambda m, nd: fixed_nd(m, (2, 3, 4)).mean(
+        axis=(1, 2), exclude=True
+    ),
+    "sum_tuple_axis": lambda m, nd: nd.sum(fixed_nd(m, (2, 3, 4)), axis=(0, 2)),
+    "Flatten_capital": lambda m, nd: nd.Flatten(fixed_nd(m, (2, 3, 2))),
+    "softmax_cross_entropy": lambda m, nd: nd.softmax_cross_entropy(
+        nd.array(PRED), nd.array(LABEL_IDX)
+    ),
+    "norm_keepdims": lambda m, nd: nd.norm(nd.array(A23), ord=2, axis=1, keepdims=True),
+    "zeros_int_dtype": lambda m, nd: nd.zeros((2,), dtype="int32"),
+    "reshape_keyword": lambda m, nd: nd.array(A23).reshape(shape=(3, 2)),
+    "reshape_code_0": lambda m, nd: fixed_nd(m, (2, 3, 4)).reshape((0, -1)),
+    "reshape_code_m3": lambda m, nd: fixed_nd(m, (2, 3, 4)).reshape((-3, 0)),
+    "concat_single": lambda m, nd: nd.concat(nd.array(A23), dim=0),
+    "astype_copy_false": lambda m, nd: nd.array(A23).astype("float32", copy=False),
+    "log_softmax_axis0": lambda m, nd: nd.log_softmax(nd.array(A23), axis=0),
+    "topk_both": lambda m, nd: nd.topk(nd.array(A23), k=2, ret_typ="both"),
+    "softsign": lambda m, nd: nd.softsign(nd.array(A23)),
+    "sequential_slice_forward": lambda m, nd: _seq_slice(m),
+}
+
+
+def _seq_slice(m):
+    net = m.nn.Sequential()
+    net.add(
+        m.nn.Dense(3, in_units=4), m.nn.Dense(2, in_units=3), m.nn.Dense(1, in_units=2)
+    )
+    net.initialize()
+    set_fixed(net, m, nd=True)
+    return [net[:2](m.nd.array(X24)), type(net[:2]).__name__]
+
+
+for _name, _fn in ND_MORE.items():
+    add(f"nd_more_{_name}", _nd(_fn), style="nd")

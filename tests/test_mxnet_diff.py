@@ -516,6 +516,8 @@ DIFFERENCES = {
     "np_misc_nan_to_num": _not_offered(),
     "np_misc_interp": _not_offered(),
     "nd_gather_nd": _not_offered(),
+    "nd_more_softmax_cross_entropy": _not_offered(),
+    "nd_more_softsign": _not_offered(),
     "np_more_delete": _not_offered(),
     "np_more_insert": _not_offered(),
     "np_more_logspace": _not_offered("np.linspace"),
