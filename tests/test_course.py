@@ -1,28 +1,36 @@
 """The nbgrader course: course/build.py and the round trip of every exercise.
 
 Fast tests check course/build.py on small notebooks made here, and the chapter's
-notebooks and tests/course/wrong/NN.json against each other.
+notebooks against the answers on file: tests/course/correct/NN.json (answers
+written differently from the reference, which must score full marks) and
+tests/course/wrong/NN.json (wrong answers of two kinds: a "misconception" that
+the visible test catches, a "subtle" error that only the hidden test catches).
+tests/course/README.md describes the files.
 
 The round trip (marked notebook and slow) works in pytest's tmp_path only. It
 copies course/nbgrader_config.py there, builds source/ from chapter05/ with
-course/build.py, runs `nbgrader generate_assignment`, hands in three students
-for every assignment and runs `nbgrader autograde`, reading the scores from the
-gradebook:
+course/build.py, runs `nbgrader generate_assignment`, hands in several
+students for every assignment and runs `nbgrader autograde`, reading the
+scores from the gradebook:
 
 - "reference": the source notebook itself -> every autograded cell full marks;
 - "blank": the untouched release -> every cell scores zero, and every teaching
   cell still runs;
-- "wrong": the release with every answer cell replaced by its wrong answer from
-  tests/course/wrong/NN.json -> the cells listed under "passes" keep their
-  points, those under "fails" lose them. All wrong answers of a notebook share
-  one submission; only where that submission disagrees with the declarations
-  is each wrong answer graded again alone, the other answers right (exercises
-  may build on each other; a wrong declaration is still an error).
+- "correct-K": the release with every answer cell replaced by its K-th correct
+  answer (the reference where a cell has fewer) -> every test cell of those
+  exercises full marks;
+- "misconception-K", "subtle-K": the release with the K-th wrong answer of
+  that kind in every answer cell -> the cells listed under "passes" keep
+  their points, those under "fails" lose them.
 
-It also checks that no release holds a solution, model answer, hidden test,
-marker or output. The submissions are split between two copies of the course,
-graded at the same time. nbgrader runs as a command, with the environment's
-bin/ on PATH (it calls `alembic` from there).
+All answers of one student share one submission; only where a submission
+disagrees with what its answers declare is each of its answers graded again
+alone, the other answers right (exercises may build on each other; a wrong
+declaration is still an error). It also checks that no release holds a
+solution, model answer, hidden test, marker or output. The submissions are
+split between two copies of the course, graded at the same time. nbgrader
+runs as a command, with the environment's bin/ on PATH (it calls `alembic`
+from there).
 """
 
 import copy
@@ -43,7 +51,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 ROOT = Path(__file__).resolve().parent.parent
 COURSE = ROOT / "course"
 CHAPTER = ROOT / "chapter05"
-WRONG = ROOT / "tests" / "course" / "wrong"
+ANSWERS = ROOT / "tests" / "course"
+KINDS = ("misconception", "subtle")  # the kinds of wrong answers
+MIN_CORRECT = 3  # correct answers on file per answer cell
 BIN = Path(sys.executable).parent  # the environment running pytest
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS",
            "END HIDDEN TESTS")
@@ -103,8 +113,17 @@ def chapter_exercise_notebooks():
     return found
 
 
-def wrong_file(stem):
-    return WRONG / f"{stem.split('_')[0]}.json"
+def answer_file(folder, stem):
+    """tests/course/<folder>/NN.json for the notebook NN_name."""
+    return ANSWERS / folder / f"{stem.split('_')[0]}.json"
+
+
+def shown(path):
+    """A path as messages show it: relative to the repository if inside."""
+    try:
+        return path.relative_to(ROOT)
+    except ValueError:
+        return path
 
 
 def unique_keys(pairs):
@@ -116,16 +135,117 @@ def unique_keys(pairs):
     return dict(pairs)
 
 
-def load_wrong(stem):
-    """{answer grade_id: {"source", "passes", "fails"}} ({} without a file)."""
-    path = wrong_file(stem)
+def load_answers(folder, stem):
+    """{answer grade_id: [entry, ...]} from tests/course/<folder>/NN.json
+    ({} without a file); a source given as a list of lines is joined."""
+    path = answer_file(folder, stem)
     if not path.is_file():
         return {}
     entries = json.loads(path.read_text(), object_pairs_hook=unique_keys)
-    for entry in entries.values():
-        if isinstance(entry, dict) and isinstance(entry.get("source"), list):
-            entry["source"] = "".join(entry["source"])
+    for listed in entries.values():
+        for entry in listed if isinstance(listed, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("source"),
+                                                      list):
+                entry["source"] = "".join(entry["source"])
     return entries
+
+
+def exercise_tests(nb, answer_gid):
+    """The test cells of an answer cell's exercise: the autograded cells
+    whose grade_id starts like the answer's (ex2-parallel-solution ->
+    ex2-parallel-visible, ex2-parallel-hidden)."""
+    stem = answer_gid.rsplit("-", 1)[0] + "-"
+    return [grade_id(c) for c in nb.cells
+            if is_autograded(c) and grade_id(c).startswith(stem)]
+
+
+def answer_problems(stem, nb):
+    """What is wrong with the answers on file for one notebook (list of str):
+    every answer cell needs MIN_CORRECT correct answers and a wrong answer of
+    each kind; each entry names test cells of its own exercise."""
+    problems = []
+    answers = {grade_id(c): c.source for c in nb.cells if is_answer(c)}
+    for folder in ("correct", "wrong"):
+        name = shown(answer_file(folder, stem))
+        if not answer_file(folder, stem).is_file():
+            if answers:
+                problems.append(f"{stem}: {name} is missing")
+            continue
+        try:
+            entries = load_answers(folder, stem)
+        except ValueError as err:  # also bad JSON
+            problems.append(f"{name}: {err}")
+            continue
+        for gid in sorted(set(answers) - set(entries)):
+            problems.append(f"{name}: no answers for '{gid}'")
+        for gid, listed in sorted(entries.items()):
+            if gid not in answers:
+                problems.append(f"{name}: '{gid}' is not an answer cell of "
+                                f"{stem}")
+                continue
+            if not isinstance(listed, list) or not all(
+                    isinstance(e, dict) for e in listed):
+                problems.append(f"{name}: '{gid}' is not a list of objects")
+                continue
+            tests = exercise_tests(nb, gid)
+            visible = [t for t in tests if t.endswith("-visible")]
+            hidden = [t for t in tests if t.endswith("-hidden")]
+            if not visible or not hidden:
+                problems.append(f"{name}: '{gid}' has no -visible and "
+                                f"-hidden test cells (found {tests})")
+            sources = [e.get("source") for e in listed]
+            for number, entry in enumerate(listed, start=1):
+                where = f"{name}: '{gid}' #{number}"
+                source = entry.get("source")
+                if not isinstance(source, str) or not source.strip():
+                    problems.append(f"{where} has no source")
+                elif source.strip() == answers[gid].strip():
+                    problems.append(f"{where} is the reference answer")
+                elif sources.count(source) > 1:
+                    problems.append(f"{where} is on file twice")
+                if not isinstance(entry.get("note"), str) or \
+                        not entry["note"].strip():
+                    problems.append(f"{where} has no note saying how it "
+                                    "differs")
+                if folder == "correct":
+                    if set(entry) != {"note", "source"}:
+                        problems.append(f"{where} has keys {sorted(entry)},"
+                                        " not note, source")
+                    continue
+                keys = {"kind", "note", "source", "passes", "fails"}
+                if set(entry) != keys:
+                    problems.append(f"{where} has keys {sorted(entry)}, not "
+                                    f"{', '.join(sorted(keys))}")
+                passes, fails = entry.get("passes"), entry.get("fails")
+                if not isinstance(passes, list) or not isinstance(fails,
+                                                                  list):
+                    problems.append(f"{where}: passes and fails must be "
+                                    "lists")
+                    continue
+                if sorted(passes + fails) != sorted(tests):
+                    problems.append(f"{where}: passes and fails must name "
+                                    f"each test cell of the exercise once, "
+                                    f"{tests}; got {passes} and {fails}")
+                kind = entry.get("kind")
+                if kind == "misconception" and not set(visible) <= set(fails):
+                    problems.append(f"{where}: a misconception must fail "
+                                    f"the visible tests {visible}")
+                elif kind == "subtle" and not (
+                        set(visible) <= set(passes)
+                        and set(hidden) & set(fails)):
+                    problems.append(f"{where}: a subtle error must pass the "
+                                    f"visible tests {visible} and fail a "
+                                    f"hidden one {hidden}")
+                elif kind not in KINDS:
+                    problems.append(f"{where}: kind {kind!r} is not one of "
+                                    f"{KINDS}")
+            if folder == "correct" and len(listed) < MIN_CORRECT:
+                problems.append(f"{name}: '{gid}' has {len(listed)} correct "
+                                f"answers, needs at least {MIN_CORRECT}")
+            for kind in KINDS if folder == "wrong" else ():
+                if not any(e.get("kind") == kind for e in listed):
+                    problems.append(f"{name}: '{gid}' has no {kind}")
+    return problems
 
 
 def clone(nb):
@@ -229,37 +349,62 @@ class Course:
                "nbgrader generate_assignment")
         self.source = {a: self.read("source", a) for a in self.assignments}
         self.release = {a: self.read("release", a) for a in self.assignments}
-        self.wrong = {a: self.usable_wrong(a) for a in self.assignments}
+        # {assignment: {student: {answer grade_id: entry}}}
+        self.students = {a: self.usable_answers(a) for a in self.assignments}
         self.scores, self.graded, self.rounds = {}, {}, 0
 
-    def usable_wrong(self, assignment):
-        """The well-formed wrong answers of an assignment (the others fail
-        test_every_answer_cell_has_a_declared_wrong_answer)."""
-        try:
-            entries = load_wrong(assignment)
-        except ValueError:
-            return {}
-        answers = {grade_id(c) for c in self.source[assignment].cells
-                   if is_answer(c)}
-        return {gid: entry for gid, entry in entries.items()
-                if gid in answers and isinstance(entry, dict)
-                and isinstance(entry.get("source"), str)}
+    def usable_answers(self, assignment):
+        """The well-formed answers on file, dealt out to students:
+        {student: {answer grade_id: entry}}. The K-th correct answer of every
+        answer cell goes to "correct-K", the K-th wrong answer of a kind to
+        "<kind>-K". A correct entry gets "passes": every test cell of its
+        exercise, "fails": none. Ill-formed files are left out (they fail
+        test_every_answer_cell_has_its_answers_on_file)."""
+        nb = self.source[assignment]
+        answers = {grade_id(c) for c in nb.cells if is_answer(c)}
+        students = {}
+        for folder in ("correct", "wrong"):
+            try:
+                entries = load_answers(folder, assignment)
+            except ValueError:
+                continue
+            for gid, listed in sorted(entries.items()):
+                if gid not in answers or not isinstance(listed, list):
+                    continue
+                counts = {}
+                for number, entry in enumerate(listed, start=1):
+                    if not isinstance(entry, dict) or not isinstance(
+                            entry.get("source"), str):
+                        continue
+                    kind = "correct" if folder == "correct" else \
+                        entry.get("kind")
+                    if kind != "correct" and kind not in KINDS:
+                        continue
+                    counts[kind] = counts.get(kind, 0) + 1
+                    entry = dict(entry, number=number,
+                                 file=answer_file(folder, assignment))
+                    if folder == "correct":
+                        entry.update(passes=exercise_tests(nb, gid),
+                                     fails=[])
+                    students.setdefault(f"{kind}-{counts[kind]}",
+                                        {})[gid] = entry
+        return students
 
     def read(self, folder, assignment):
         path = self.root / folder / assignment / f"{assignment}.ipynb"
         return nbformat.read(path, as_version=4)
 
-    def with_answers(self, assignment, wrong_ids):
-        """The release with every answer cell filled in: the wrong answer for
-        the grade_ids in wrong_ids, the reference answer for the others."""
+    def with_answers(self, assignment, entries):
+        """The release with every answer cell filled in: the source of
+        entries[grade_id] where given, the reference answer elsewhere."""
         nb = clone(self.release[assignment])
         reference = {grade_id(c): c.source
                      for c in self.source[assignment].cells if is_answer(c)}
         for cell in nb.cells:
             if is_answer(cell):
                 gid = grade_id(cell)
-                cell.source = (self.wrong[assignment][gid]["source"]
-                               if gid in wrong_ids else reference[gid])
+                cell.source = (entries[gid]["source"] if gid in entries
+                               else reference[gid])
         return nb
 
     def autograde(self, submissions):
@@ -310,13 +455,15 @@ class Course:
 
 
 def wrong_mismatches(scores, entries, graded_nb=None):
-    """Where a wrong submission's scores disagree with the declarations.
+    """Where a submission's scores disagree with what its answers declare.
 
     scores: {grade_id: (auto_score, max_score)}; entries: {answer grade_id:
-    {"passes": [...], "fails": [...]}}. One message per disagreement.
+    {"passes": [...], "fails": [...]}} (an entry's "label", if any, names it
+    in the messages). One message per disagreement.
     """
     problems = []
-    for answer, entry in sorted(entries.items()):
+    for gid_, entry in sorted(entries.items()):
+        answer = entry.get("label", gid_)
         for gid in entry.get("passes", []):
             auto, top = scores.get(gid, (None, None))
             if auto is None or auto != top:
@@ -331,6 +478,13 @@ def wrong_mismatches(scores, entries, graded_nb=None):
     return problems
 
 
+def label(gid, entry):
+    """How a message names an answer on file: file, cell, number, kind."""
+    kind = entry.get("kind", "correct")
+    return (f"{shown(entry['file'])} '{gid}' #{entry['number']} "
+            f"({kind}: {entry.get('note', '')})")
+
+
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     """The chapter's course, generated and graded once for the module."""
@@ -339,27 +493,31 @@ def course(tmp_path_factory):
     for a in course.assignments:
         first["reference", a] = clone(course.source[a])
         first["blank", a] = course.release[a]
-        if course.wrong[a]:
-            first["wrong", a] = course.with_answers(a, set(course.wrong[a]))
+        for student, entries in course.students[a].items():
+            first[student, a] = course.with_answers(a, entries)
     course.autograde(first)
 
-    course.wrong_result, alone = {}, {}
+    # {(assignment, "correct" or "wrong"): [problem, ...]}
+    course.answer_result, alone = {}, {}
     for a in course.assignments:
-        entries = course.wrong[a]
-        if not entries:
-            continue
-        problems = course.mismatches("wrong", a, entries)
-        if problems and len(entries) > 1:
-            for gid in entries:
-                alone[f"wrong-{gid}", a] = course.with_answers(a, {gid})
-        else:
-            course.wrong_result[a] = problems
+        for student, entries in course.students[a].items():
+            group = "correct" if student.startswith("correct") else "wrong"
+            course.answer_result.setdefault((a, group), [])
+            labelled = {gid: dict(e, label=label(gid, e))
+                        for gid, e in entries.items()}
+            problems = course.mismatches(student, a, labelled)
+            if problems and len(entries) > 1:
+                for gid in entries:
+                    alone[f"{student}-{gid}", a] = (
+                        group, {gid: labelled[gid]},
+                        course.with_answers(a, {gid: entries[gid]}))
+            else:
+                course.answer_result[a, group] += problems
     if alone:
-        course.autograde(alone)
-        for student, a in alone:
-            gid = student[len("wrong-"):]
-            course.wrong_result.setdefault(a, []).extend(course.mismatches(
-                student, a, {gid: course.wrong[a][gid]}))
+        course.autograde({key: nb for key, (_, _, nb) in alone.items()})
+        for (student, a), (group, entries, _) in alone.items():
+            course.answer_result[a, group] += course.mismatches(student, a,
+                                                                entries)
     return course
 
 
@@ -676,46 +834,36 @@ def test_chapter_has_exercises_that_pass_the_build_checks():
     assert checked == stems
 
 
-def test_every_answer_cell_has_a_declared_wrong_answer():
+def test_every_answer_cell_has_its_answers_on_file():
     problems = []
     notebooks = chapter_exercise_notebooks()
     assert notebooks, "no chapter05 notebook has nbgrader exercises"
     for stem, nb in notebooks.items():
-        answers = {grade_id(c) for c in nb.cells if is_answer(c)}
-        tests = {grade_id(c) for c in nb.cells if is_autograded(c)}
-        name = wrong_file(stem).relative_to(ROOT)
-        if not wrong_file(stem).is_file():
-            if answers:
-                problems.append(f"{stem}: {name} is missing")
-            continue
-        try:
-            entries = load_wrong(stem)
-        except ValueError as err:  # also bad JSON
-            problems.append(f"{name}: {err}")
-            continue
-        for gid in sorted(answers - set(entries)):
-            problems.append(f"{name}: no wrong answer for '{gid}'")
-        for gid, entry in sorted(entries.items()):
-            if gid not in answers:
-                problems.append(f"{name}: '{gid}' is not an answer cell of "
-                                f"{stem}")
-                continue
-            if not isinstance(entry, dict):
-                problems.append(f"{name}: '{gid}' is not a JSON object")
-                continue
-            if set(entry) != {"source", "passes", "fails"}:
-                problems.append(f"{name}: '{gid}' has keys {sorted(entry)}, "
-                                "not source, passes, fails")
-            if not isinstance(entry.get("source"), str) or not entry["source"]:
-                problems.append(f"{name}: '{gid}' has no source")
-            if not entry.get("fails"):
-                problems.append(f"{name}: '{gid}' lists no cell that fails")
-            for key in ("passes", "fails"):
-                for test in entry.get(key, []):
-                    if test not in tests:
-                        problems.append(f"{name}: '{gid}' {key} '{test}', "
-                                        f"not a test cell of {stem}")
+        problems += answer_problems(stem, nb)
     assert not problems, "\n".join(problems)
+
+
+def test_answer_problems_sees_badly_declared_answers(tmp_path, monkeypatch):
+    nb = exercise_notebook()
+    monkeypatch.setattr(sys.modules[__name__], "ANSWERS", tmp_path)
+    (tmp_path / "correct").mkdir()
+    (tmp_path / "wrong").mkdir()
+    good = {"note": "n", "source": "def double(x):\n    return x + x"}
+    (tmp_path / "correct" / "05.json").write_text(json.dumps(
+        {"ex1-double-solution": [good, good]}))
+    (tmp_path / "wrong" / "05.json").write_text(json.dumps(
+        {"ex1-double-solution": [
+            {"kind": "misconception", "note": "n", "source": "x = 1",
+             "passes": ["ex1-double-visible"],
+             "fails": ["ex1-double-hidden"]},
+            {"kind": "subtle", "note": "n", "source": "y = 1",
+             "passes": ["ex1-double-visible"], "fails": []}]}))
+    found = answer_problems("05_section", nb)
+    for expected in ("#2 is on file twice", "has 2 correct answers",
+                     "a misconception must fail the visible tests",
+                     "must name each test cell of the exercise once",
+                     "a subtle error must pass the visible tests"):
+        assert any(expected in p for p in found), (expected, found)
 
 
 # --- the round trip -----------------------------------------------------------
@@ -768,14 +916,21 @@ def test_untouched_release_scores_zero(course):
 
 @pytest.mark.notebook
 @pytest.mark.slow
-def test_wrong_answers_behave_as_declared(course):
-    assert any(course.wrong.values()), "no wrong answers in tests/course/wrong"
-    assert set(course.wrong_result) == {a for a in course.assignments
-                                        if course.wrong[a]}
-    problems = []
-    for a, found in sorted(course.wrong_result.items()):
-        name = wrong_file(a).relative_to(ROOT)
-        problems += [f"{name}: {p}" for p in found]
+def test_correct_answers_get_full_marks(course):
+    assert any(s.startswith("correct") for a in course.assignments
+               for s in course.students[a]), "no correct answers on file"
+    problems = [p for (a, group), found in sorted(course.answer_result.items())
+                if group == "correct" for p in found]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_wrong_answers_lose_the_points_of_their_kind(course):
+    assert any(not s.startswith("correct") for a in course.assignments
+               for s in course.students[a]), "no wrong answers on file"
+    problems = [p for (a, group), found in sorted(course.answer_result.items())
+                if group == "wrong" for p in found]
     assert not problems, "\n".join(problems)
 
 

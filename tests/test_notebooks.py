@@ -3,7 +3,9 @@
 nbval (strict) re-runs them and compares outputs; this file checks what nbval
 cannot: the public API only, short lines, a seed, stored outputs without widget
 state, allowed cell tags, a summary and at least three exercises per notebook,
-and well-formed nbgrader cells with a wrong answer on file for each answer cell.
+well-formed nbgrader cells with correct and wrong answers on file for each
+answer cell (tests/course/README.md), and visible tests that give feedback:
+a message on every assert and the one pass line.
 """
 
 import ast
@@ -19,7 +21,9 @@ import widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "chapter05"
-WRONG = ROOT / "tests/course/wrong"
+ANSWERS = ROOT / "tests/course"
+# The line every visible test cell prints when its checks pass.
+PASS_LINE = re.compile(r"""^print\(\s*['"]Passed: """, re.M)
 NAMES = ["01_layers_and_blocks", "02_parameters", "03_initialization",
          "04_lazy_initialization", "05_custom_layers", "06_file_io", "07_gpus",
          "08_hybridization"]
@@ -171,14 +175,42 @@ def test_nbgrader_cells_are_well_formed(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_every_answer_cell_has_a_wrong_answer_on_file(name):
-    answers = {grader(c)["grade_id"] for c in _answer_cells(notebook(name))}
-    path = WRONG / f"{name[:2]}.json"
-    wrong = json.loads(path.read_text()) if path.exists() else {}
-    assert set(wrong) == answers, (
-        f"{path.relative_to(ROOT)} must hold one wrong answer per answer cell: "
-        f"missing {sorted(answers - set(wrong))}, extra {sorted(set(wrong) - answers)}")
-    ids = {grader(c).get("grade_id") for c in notebook(name).cells}
-    for key, entry in wrong.items():
-        assert entry["passes"] and entry["fails"], key
-        assert set(entry["passes"]) | set(entry["fails"]) <= ids, key
+def test_every_answer_cell_has_answers_on_file(name):
+    """Names only: tests/test_course.py checks the entries themselves."""
+    nb = notebook(name)
+    answers = {grader(c)["grade_id"] for c in _answer_cells(nb)}
+    ids = {grader(c).get("grade_id") for c in nb.cells}
+    for folder in ("correct", "wrong"):
+        path = ANSWERS / folder / f"{name[:2]}.json"
+        entries = json.loads(path.read_text()) if path.exists() else {}
+        assert set(entries) == answers, (
+            f"{path.relative_to(ROOT)} must list the answer cells: missing "
+            f"{sorted(answers - set(entries))}, extra "
+            f"{sorted(set(entries) - answers)}")
+        for key, listed in entries.items():
+            if folder == "correct":
+                assert len(listed) >= 3, f"{key}: fewer than 3 correct answers"
+                continue
+            kinds = {entry["kind"] for entry in listed}
+            assert {"misconception", "subtle"} <= kinds, f"{key}: {kinds}"
+            for entry in listed:
+                assert entry["fails"], key
+                assert set(entry["passes"]) | set(entry["fails"]) <= ids, key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_visible_tests_explain_and_print_one_pass_line(name):
+    problems = []
+    for cell in code_cells(notebook(name)):
+        gid = grader(cell).get("grade_id", "")
+        if not (grader(cell).get("grade") and gid.endswith("-visible")):
+            continue
+        bare = [node.lineno for node in ast.walk(ast.parse(cell.source))
+                if isinstance(node, ast.Assert) and node.msg is None]
+        if bare:
+            problems.append(f"{gid}: assert without a message on line(s) "
+                            f"{bare}")
+        if len(PASS_LINE.findall(cell.source)) != 1:
+            problems.append(f"{gid}: must print one line that starts with "
+                            "'Passed: ' (print('Passed: ...'))")
+    assert not problems, f"{name}:\n  " + "\n  ".join(problems)
