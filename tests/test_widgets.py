@@ -128,9 +128,9 @@ def test_block_tree_tied_parameters_counted_once(X):
     assert sum(p.data().size for p in net.collect_params().values()) == 330
     assert data.totals(tree.full) == data.Totals(330, 330, 0, 0, 2)
     assert dot.tree_dot(tree.tree).splitlines()[-3:-1] == [
-        '  n_1 -> n_2 [style=dashed, color="#db2777", fontcolor="#db2777", '
+        '  n_1 -> n_2 [style=dashed, color="#db2777", fontcolor="#be185d", '
         'label="shared", constraint=false];',
-        '  n_1 -> n_3 [style=dashed, color="#db2777", fontcolor="#db2777", '
+        '  n_1 -> n_3 [style=dashed, color="#db2777", fontcolor="#be185d", '
         'label="same block", constraint=false];',
     ]
     html = tree._repr_html_()
@@ -195,12 +195,16 @@ def test_block_tree_buttons_expand_collapse_select(X):
     tree.collapse_all.click()
     assert list(tree.rows) == [""] and tree.depth.value == 0
     # A closed block says how many blocks it hides, as the static table does.
-    assert tree.rows[""].children[1].description == "(root) [+3]: Sequential"
+    # The selected row says so in words and bold, not by colour alone.
+    assert tree.rows[""].children[1].description == "(root) [+3]: Sequential (selected)"
     tree.expand_all.click()
     assert len(tree.rows) == 9 and tree.depth.value == 3
     tree.rows["2"].children[1].click()
     assert tree.selected == "2"
-    assert tree.rows["2"].children[1].button_style == "info"
+    chosen = tree.rows["2"].children[1]
+    assert chosen.description == "2: FixedHiddenMLP (selected)"
+    assert chosen.style.font_weight == "bold"
+    assert tree.rows["1"].children[1].description == "1: Dense"
     assert "2.rand_weight" in tree.details.value
     assert "while np.abs(X).sum() &gt; 1:" in tree.details.value
     tree.rows["0.net.0"].children[1].click()
@@ -225,11 +229,12 @@ def test_block_tree_diagram_and_static_html(X):
     assert "apt install graphviz" in tree.diagram.value
     assert dot.tree_dot(data.block_tree(NestMLP())).splitlines()[7:15] == [
         "  subgraph cluster_n_root {",
-        '    label="(root): NestMLP\\n112 + ? params"; style="rounded,dashed"; '
-        'color="#888888"; fontcolor="#888888";',
+        '    label="(root): NestMLP\\n112 + ? params"; style="rounded,dashed,filled"; '
+        'fillcolor="#f8fafc"; color="#6b7280"; fontcolor="#374151";',
         "    subgraph cluster_n_net {",
-        '      label="net: Sequential\\n96 + ? params"; style="rounded,dashed"; '
-        'color="#888888"; fontcolor="#888888";',
+        '      label="net: Sequential\\n96 + ? params"; '
+        'style="rounded,dashed,filled"; fillcolor="#f8fafc"; color="#6b7280"; '
+        'fontcolor="#374151";',
         '      n_net_0 [shape=box, label="0: Dense\\n64 + ? params", '
         'fillcolor="#c7d2fe"];',
         '      n_net_1 [shape=box, label="1: Dense\\n32 + ? params", '
@@ -262,7 +267,7 @@ def test_diagram_drawn_by_dot(tmp_path, monkeypatch):
     start, end = "<!-- d2l-diagram -->", "<!-- /d2l-diagram -->"
     assert dot.diagram_html("digraph {}") == (
         f'{start}<div class="d2l-diagram"><svg style="max-width:100%;height:auto" '
-        f'width="8pt"></svg>\n</div>{end}')
+        f'role="img" aria-label="graphviz diagram" width="8pt"></svg>\n</div>{end}')
     # Static HTML shows it as an image: untrusted notebooks drop inline <svg>.
     assert dot.diagram_html("digraph {}", inline=False) == (
         f'{start}<div class="d2l-diagram"><img alt="graphviz diagram" '
@@ -291,7 +296,7 @@ def test_diagram_without_dot_says_how_to_install(tmp_path, monkeypatch):
 def test_themed_dot_keeps_the_library_graph():
     source = 'digraph "g" {\n  rankdir=TB;\n}'
     assert dot.themed(source).splitlines()[0] == 'digraph "g" {'
-    assert 'bgcolor="transparent";' in dot.themed(source)
+    assert 'bgcolor="white";' in dot.themed(source)
     assert dot.themed(source).endswith("  rankdir=TB;\n}")
 
 
@@ -343,7 +348,9 @@ def test_lazy_init_step_by_step(X):
         "1. layer 0 (Dense): input (2, 20) -> output (2, 256)",
         "2. layer 1 (Dense): input (2, 256) -> output (2, 10)",
     ]
-    assert view.output == (2, 10) and view.step_button.disabled
+    # Step stays enabled (focus stays on it) and says that nothing is left.
+    assert view.output == (2, 10) and not view.step_button.disabled
+    assert view.step() is None and "nothing left to step" in view.status.value
     assert lines(view.text())[1].startswith(
         "After stepping through all 2 layers from X (2, 20): output (2, 10). ")
     view.step_button.click()  # one step too many: said in the view, not raised
@@ -390,7 +397,7 @@ def test_lazy_init_prints_of_a_click_appear_in_the_view(X):
 def test_lazy_init_run_forward_leaves_nothing_to_step(X):
     view = LazyInitView(deferred(), X)
     view.run_button.click()
-    assert view.step_button.disabled
+    assert "nothing left" in view.step_button.tooltip
     assert "Step runs" not in lines(view.text())[1]
 
 
@@ -419,7 +426,9 @@ def test_timing_view_measures_eager_and_hybridized(X):
     assert view.progress.value == view.progress.max == 2 * (1 + 2)
     assert re.fullmatch(r"cpu\(0\)  2      eager       .* 1\.00x",
                         lines(view.text())[2])
-    assert view.png and view.chart.outputs[0]["data"]["image/png"] == view.png
+    assert view.png and f"base64,{view.png}" in view.chart.value
+    assert "alt='Bar chart of the time per call (lower is faster): cpu(0) batch 2 " \
+        "eager" in view.chart.value
     assert f"data:image/png;base64,{view.png}" in view._repr_html_()
     view.batch.value = 4
     view.run()  # the other batch size joins the chart
@@ -432,7 +441,8 @@ def test_timing_view_in_a_background_thread(X):
     view = TimingView(hybrid(), X, **dict(FAST, background=True))
     view.measure.click()
     view.wait(timeout=30)
-    assert len(view.report.records) == 2 and not view.measure.disabled
+    assert len(view.report.records) == 2 and not view.measuring
+    assert not view.measure.disabled  # never disabled: it keeps the focus
 
 
 def test_timing_view_plain_block_is_eager_only(X):
@@ -529,7 +539,7 @@ def test_graph_view_of_a_hybridized_net(X):
             "  %7 = "
             "tanh(%6)  # float32[2, 3]  [in place]</div>") in view.listing.value
     assert "apt install graphviz" in view.diagram.value
-    assert 'bgcolor=&quot;transparent&quot;' in view.diagram.value
+    assert "bgcolor=&quot;white&quot;" in view.diagram.value
     net(np.random.uniform(size=(5, 20)))  # a new input shape traces again
     view.refresh_button.click()
     assert "float32[5, 20]" in view.text()
@@ -615,3 +625,124 @@ def test_shape_html_highlights_unknown_dimensions():
     info = data.param_info(const, "c", stats=True)
     assert (info.state, info.mean, info.std, info.head) == (
         "initialized", 1.0, 0.0, (1.0, 1.0, 1.0))
+
+
+# ---- accessibility (WCAG 2.1 AA) -----------------------------------------------------
+# Theme colours the views' text sits on: JupyterLab's light and dark themes
+# (--jp-layout-color0 and --jp-ui-font-color1/--jp-content-font-color1).
+THEMES = {"light": ((255, 255, 255), (0, 0, 0, 0.87)),
+          "dark": ((17, 17, 17), (255, 255, 255, 1.0))}
+
+
+def rgba(colour):
+    """'#rrggbb' or 'rgba(r, g, b, a)' -> (r, g, b, a)."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) + (1.0,)
+    r, g, b, a = (float(v) for v in re.findall(r"[\d.]+", colour))
+    return r, g, b, a
+
+
+def over(top, below):
+    """`top` (r, g, b, a) composited over the opaque colour `below`."""
+    r, g, b, a = top
+    return tuple(a * c + (1 - a) * d for c, d in zip((r, g, b), below))
+
+
+def contrast(fg, bg):
+    def lum(rgb):
+        def channel(v):
+            v /= 255
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+        r, g, b = (channel(v) for v in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    hi, lo = sorted([lum(fg), lum(bg)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_on_the_views_accents_reads_in_both_themes():
+    """Text on a row selection or an accent mark: 4.5:1 in light and dark."""
+    for theme, (page, text) in THEMES.items():
+        for name, accent in [("selected", render.SELECTED), *render.ACCENTS.items()]:
+            bg = over(rgba(accent), page)
+            ratio = contrast(over(text, bg), bg)
+            assert ratio >= 4.5, f"{theme}: text on {name} {accent}: {ratio:.2f}"
+
+
+def test_diagram_and_chart_colours_have_enough_contrast():
+    """Diagrams and the chart are white cards (the same in both themes): their
+    text reaches 4.5:1 and their lines 3:1 on what lies behind them."""
+    from widgets import chart
+
+    white = (255, 255, 255)
+    style = dot._STYLE + dot._CLUSTER + dot.tree_dot(data.block_tree(tied()))
+    assert 'bgcolor="white"' in style
+    fills = [over(rgba(c), white) for c in ("#e5e7eb", "#c7d2fe", "#f8fafc")]
+    assert all(f'fillcolor="{c}"' in style for c in ("#e5e7eb", "#c7d2fe", "#f8fafc"))
+    for fg in ("#111111", "#374151"):  # node labels, cluster labels
+        for fill in fills:
+            assert contrast(rgba(fg)[:3], fill) >= 4.5, (fg, fill)
+    assert 'fontcolor="#be185d"' in style  # "shared" on a tie edge
+    assert contrast(rgba("#be185d")[:3], white) >= 4.5
+    for line in ("#888888", "#6b7280", "#db2777"):  # edges, cluster borders
+        assert f'color="{line}"' in style
+        assert contrast(rgba(line)[:3], white) >= 3
+    assert contrast(rgba(chart.GREY)[:3], white) >= 4.5  # chart text and axes
+
+
+def test_views_name_their_controls_and_announce_their_status(X):
+    """Every control has a name a screen reader reads, the tree's rows say their
+    level and open state in words, status lines are live regions, and the
+    pictures have text alternatives that say what they show."""
+    import ipywidgets as w
+
+    tree = BlockTree(chimera(), X)
+    timing = TimingView(hybrid(), X, **FAST)
+    lazy = LazyInitView(deferred(), X)
+    for view in (tree, timing, lazy):
+        controls = [c for c in _walk_widgets(view)
+                    if isinstance(c, (w.Button, w.Dropdown, w.BoundedIntText,
+                                      w.IntSlider))]
+        assert controls
+        for c in controls:
+            assert not isinstance(c, w.IntSlider), "a slider handle has no name"
+            assert c.description.strip() or c.tooltip, c
+    toggle, name, _ = tree.rows["0"].children
+    assert toggle.tooltip.startswith("close 0: NestMLP (level 2, 2 block(s) inside)")
+    toggle.click()
+    assert tree.rows["0"].children[0] is toggle  # the same button keeps the focus
+    assert toggle.tooltip.startswith("open 0 [+2]: NestMLP")
+    assert name.tooltip.startswith("level 2:")
+    for status in (lazy.status.value, timing.status.value):
+        assert status.startswith("<div role='status' aria-live='polite'>")
+    timing.measure.click()
+    assert "role='status'" in timing.status.value and "done" in timing.status.value
+    assert "<img alt='Bar chart of the time per call" in timing.chart.value
+    alt = dot.tree_alt(tree.tree)
+    assert alt.startswith("Nesting diagram of the blocks: (root) Sequential contains "
+                          "0 NestMLP, 1 Dense, 2 FixedHiddenMLP; 0 NestMLP contains")
+    assert tree._drawing[2] == alt  # the diagram's alt text (or aria-label)
+    assert 'alt="Nesting diagram' in dot.diagram_html("digraph {}", "<svg></svg>",
+                                                      inline=False, alt=alt)
+
+
+def _walk_widgets(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk_widgets(child)
+
+
+def test_figure_shows_a_plot_with_its_text_alternative():
+    from matplotlib.figure import Figure as MplFigure
+
+    from widgets import figure
+
+    fig = MplFigure(figsize=(2, 1))
+    fig.subplots().hist([0, 0, 1, 2])
+    shown = figure(fig, "Histogram: two zeros, a one and a two.")
+    assert repr(shown) == "Histogram: two zeros, a one and a two."
+    html = shown._repr_html_()
+    assert html.startswith(dot.DIAGRAM_START) and html.endswith(dot.DIAGRAM_END)
+    assert "<img alt='Histogram: two zeros, a one and a two.'" in html
+    assert "data:image/png;base64," in html
+    with pytest.raises(ValueError, match="alt must say in words"):
+        figure(fig, " ")

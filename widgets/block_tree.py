@@ -40,7 +40,11 @@ class BlockTree(View):
         else:
             self._watch()
         self.selected = ""
-        self.depth = w.IntSlider(description="depth", min=0, max=1)
+        # A number box, not a slider: its label names it for screen readers
+        # (ipywidgets' slider handle has no accessible name) and arrows step it.
+        self.depth = w.BoundedIntText(description="depth", min=0, max=1,
+                                      tooltip="how many levels are open",
+                                      layout=w.Layout(width="10em"))
         self.depth.observe(lambda change: self.open_to(change["new"]), "value")
         self.expand_all = button("expand all")
         self.collapse_all = button("collapse all")
@@ -67,8 +71,9 @@ class BlockTree(View):
         self.totals.value = render.note(render.totals_text(data.totals(self.full)),
                                         "filled")
         source = dot.tree_dot(self.tree)
-        self._drawing = source, dot.to_svg(source)
-        self.diagram.value = dot.diagram_html(*self._drawing)
+        self._drawing = source, dot.to_svg(source), dot.tree_alt(self.tree)
+        self.diagram.value = dot.diagram_html(*self._drawing[:2],
+                                              alt=self._drawing[2])
         self._show_rows()
         self.select(self.selected if self.selected in self._nodes else "")
 
@@ -143,26 +148,33 @@ class BlockTree(View):
         self.details.value = render.details_html(
             shown, data.forward_source(block), data.builtin_name(block),
             title=f"{path or '(root)'}: {render.node_class(node)}")
-        for key, row in self.rows.items():
-            row.children[1].button_style = "info" if key == path else ""
+        for key, (node, hidden) in self._shown.items():
+            self._label(self.rows[key], node, hidden)
 
     def _show_rows(self):
-        self.rows = {}
+        """Show the rows now visible. A row's widgets are made once per block and
+        then only relabelled, so the button a keyboard user just pressed keeps
+        the focus (a new button would drop it to the page)."""
+        if getattr(self, "_made_for", None) is not self.tree:
+            self._made, self._made_for = {}, self.tree  # a new tree: new rows
+        self.rows, self._shown = {}, {}
         for node, _, hidden in render.visible(self.tree, self.expanded):
-            self.rows[node.path] = self._row(node, hidden)
-        self.rows_box.children = list(self.rows.values())
+            row = self._made.get(node.path)
+            if row is None:
+                row = self._made[node.path] = self._row(node)
+            self._label(row, node, hidden)
+            self.rows[node.path], self._shown[node.path] = row, (node, hidden)
+        rows = list(self.rows.values())
+        if list(self.rows_box.children) != rows:
+            self.rows_box.children = rows
 
-    def _row(self, node, hidden):
+    def _row(self, node):
         if node.children:
-            toggle = w.Button(description="▸" if hidden else "▾",
-                              layout=w.Layout(**_TOGGLE),
-                              tooltip="open or close this block")
+            toggle = w.Button(layout=w.Layout(**_TOGGLE))
             toggle.on_click(lambda _, p=node.path: self.toggle(p))
         else:
             toggle = w.HTML(layout=w.Layout(**_TOGGLE))
-        name = button(f"{render.node_label(node, hidden)}: {render.node_class(node)}",
-                      button_style="info" if node.path == self.selected else "",
-                      tooltip="show parameters and forward source")
+        name = button("")
         name.layout.margin = f"0 0 0 {node.depth * 1.5:.1f}em"
         name.on_click(lambda _, p=node.path: self.select(p))
         out = ("no forward yet" if node.output_shape is None else
@@ -171,6 +183,23 @@ class BlockTree(View):
                       f"{render.count_text(node.total, node.unknown)} params"
                       + (f" · {render.params_html(node)}" if node.params else ""))
         return w.HBox([toggle, name, info], layout=w.Layout(align_items="center"))
+
+    def _label(self, row, node, hidden):
+        """Write a row's state into its buttons' text: open or closed, its level
+        and whether it is selected, in words (not by colour alone)."""
+        toggle, name, _ = row.children
+        label = f"{render.node_label(node, hidden)}: {render.node_class(node)}"
+        if isinstance(toggle, w.Button):
+            toggle.description = "▸" if hidden else "▾"
+            toggle.tooltip = (f"{'open' if hidden else 'close'} {label} "
+                              f"(level {node.depth + 1}, {len(node.children)} "
+                              f"block(s) inside)")
+        chosen = node.path == self.selected
+        name.description = label + (" (selected)" if chosen else "")
+        name.tooltip = (f"level {node.depth + 1}: show the parameters and forward "
+                        "source" + (" (shown below)" if chosen else ""))
+        name.style.font_weight = "bold" if chosen else ""
+        name.style.button_color = render.SELECTED if chosen else None
 
     # ---- representations -------------------------------------------------------------
     def text(self):
@@ -181,4 +210,5 @@ class BlockTree(View):
     def html(self):
         return (render.tree_html(self.tree, self.expanded)
                 + render.note(render.totals_text(data.totals(self.full)), "filled")
-                + dot.diagram_html(*self._drawing, inline=False))
+                + dot.diagram_html(*self._drawing[:2], inline=False,
+                                   alt=self._drawing[2]))

@@ -19,13 +19,18 @@ INSTALL_HINT = (
     "<code>conda install graphviz</code> or <code>brew install graphviz</code> "
     "(macOS), then run the cell again."
 )
-# Mid-tone colours and a transparent background read well on light and dark themes.
-_STYLE = ('  bgcolor="transparent";\n'
+# A white card in either theme: labels drawn on the page itself (clusters, edges)
+# would need a colour with 4.5:1 contrast on both white and near-black, and none has.
+_STYLE = ('  bgcolor="white";\n'
           '  graph [fontname="Helvetica", fontsize=11];\n'
           '  node [fontname="Helvetica", fontsize=10, style=filled, '
           'fillcolor="#e5e7eb", color="#888888", fontcolor="#111111"];\n'
           '  edge [color="#888888", fontname="Helvetica", fontsize=10];')
-_CLUSTER = 'style="rounded,dashed"; color="#888888"; fontcolor="#888888";'
+# Cluster labels sit on a light fill of their own, so their dark text keeps a
+# contrast above 4.5:1 on light and dark themes alike (grey text on a transparent
+# background cannot: no grey reaches 4.5:1 against both white and near-black).
+_CLUSTER = ('style="rounded,dashed,filled"; fillcolor="#f8fafc"; color="#6b7280"; '
+            'fontcolor="#374151";')
 
 
 def find_dot():
@@ -54,14 +59,16 @@ def to_svg(source, timeout=30):
 DIAGRAM_START, DIAGRAM_END = "<!-- d2l-diagram -->", "<!-- /d2l-diagram -->"
 
 
-def diagram_html(source, svg="draw", inline=True):
+def diagram_html(source, svg="draw", inline=True, alt="graphviz diagram"):
     """The drawing of DOT `source` (`svg`: drawn already), or the install hint.
 
     inline=False gives an <img> instead of inline SVG: saved notebooks that are
     not trusted have their HTML sanitized, which keeps images but drops <svg>.
-    The result sits between DIAGRAM_START and DIAGRAM_END comments, so a notebook
-    test can leave the drawing (which depends on graphviz's version) out of its
-    comparison: see tests/nbval_sanitize.cfg.
+    `alt` says what the drawing shows, for those who cannot see it (the <img>
+    alt text, or the inline SVG's aria-label). The result sits between
+    DIAGRAM_START and DIAGRAM_END comments, so a notebook test can leave the
+    drawing (which depends on graphviz's version) out of its comparison: see
+    tests/nbval_sanitize.cfg.
     """
     svg = to_svg(source) if svg == "draw" else svg
     if svg is None:
@@ -70,11 +77,13 @@ def diagram_html(source, svg="draw", inline=True):
                 f"{INSTALL_HINT}<details><summary>DOT source</summary><pre>"
                 f"{html.escape(source)}</pre></details></div>")
     elif inline:
-        svg = svg.replace("<svg ", '<svg style="max-width:100%;height:auto" ', 1)
+        label = html.escape(alt, quote=True)
+        svg = svg.replace("<svg ", '<svg style="max-width:100%;height:auto" '
+                          f'role="img" aria-label="{label}" ', 1)
         body = f'<div class="d2l-diagram">{svg}</div>'
     else:
         data = base64.b64encode(svg.encode()).decode("ascii")
-        body = ('<div class="d2l-diagram"><img alt="graphviz diagram" '
+        body = (f'<div class="d2l-diagram"><img alt="{html.escape(alt, quote=True)}" '
                 'style="max-width:100%" '
                 f'src="data:image/svg+xml;base64,{data}"/></div>')
     return DIAGRAM_START + body + DIAGRAM_END
@@ -97,7 +106,7 @@ def tree_dot(root: data.BlockNode):
     for a, b, what in _sharing(root):
         if a in leaves and b in leaves:  # clusters cannot end an edge
             lines.append(f'  {a} -> {b} [style=dashed, color="#db2777", '
-                         f'fontcolor="#db2777", label="{what}", constraint=false];')
+                         f'fontcolor="#be185d", label="{what}", constraint=false];')
     return "\n".join(lines + ["}"])
 
 
@@ -147,3 +156,14 @@ def _label(node):
 
 def _shape(shape):
     return str(shape).replace(" ", "")
+
+
+def tree_alt(root: data.BlockNode):
+    """What the nesting diagram shows, in words: each block inside its parent."""
+    parts = []
+    for node in root.walk():
+        if node.children:
+            inside = ", ".join(f"{c.key} {c.cls}" for c in node.children)
+            parts.append(f"{node.path or '(root)'} {node.cls} contains {inside}")
+    return ("Nesting diagram of the blocks: " + ("; ".join(parts) or
+            f"{root.cls} has no blocks inside") + ".")

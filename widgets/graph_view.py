@@ -28,10 +28,13 @@ class GraphView(View):
         self.status, self.diagram, self.listing = w.HTML(), w.HTML(), w.HTML()
         self.refresh_button.on_click(
             lambda _: self._report(self.status, self.refresh))
-        # The drawing keeps its size up to half the width; long listing lines scroll.
+        # The drawing keeps its size up to half the width (it shrinks to fit);
+        # long listing lines scroll inside the listing's own <pre>, which the
+        # keyboard can reach (render.graph_html), not in the widget's box.
         self.diagram.layout = w.Layout(flex="0 1 auto", max_width="50%",
-                                       overflow="auto")
-        self.listing.layout = w.Layout(flex="1 1 0%", min_width="0", overflow="auto")
+                                       overflow="hidden")
+        self.listing.layout = w.Layout(flex="1 1 0%", min_width="0",
+                                       overflow="hidden")
         self.children = [w.HBox([self.refresh_button, self.status]), self.printed,
                          w.HBox([self.diagram, self.listing])]
         self.graph = None
@@ -41,25 +44,30 @@ class GraphView(View):
         """Read net.traced_graph again (a new input shape traces a new graph)."""
         before, self.graph = self.graph, _graph_of(self.net)
         if before is not None and before is self.graph:
-            self.status.value = render.escape(
+            self.status.value = render.status(render.escape(
                 "Refreshed: no new trace since the last look, so the graph is "
-                "the same. Run net(X) with a new input shape to trace again.")
+                "the same. Run net(X) with a new input shape to trace again."))
             return
         self.lines = data.listing_lines(self.graph)
         source = dot.themed(self.graph.to_dot())
-        self._drawing = source, dot.to_svg(source)
-        self.diagram.value = dot.diagram_html(*self._drawing)
+        alt = (f"Diagram of the traced graph of {self.graph.name}: "
+               f"{len(self.graph.nodes)} steps from the inputs and parameters to "
+               "the output, the same steps as the listing beside it.")
+        self._drawing = source, dot.to_svg(source), alt
+        self.diagram.value = dot.diagram_html(*self._drawing[:2], alt=alt)
         self.listing.value = render.graph_html(self.lines)
-        self.status.value = render.escape(self.text().splitlines()[0])
+        self.status.value = render.status(render.escape(self.text().splitlines()[0]))
 
     def text(self):
         return render.graph_text(self.graph, self.lines)
 
     def html(self):
         return ("<div style='display:flex;gap:12px;flex-wrap:wrap'>"
-                f"<div style='flex:1 1 45%'>"
-                f"{dot.diagram_html(*self._drawing, inline=False)}</div>"
-                f"<div style='flex:1 1 45%'>{self.listing.value}</div></div>")
+                "<div style='flex:1 1 45%'>"
+                + dot.diagram_html(*self._drawing[:2], inline=False,
+                                   alt=self._drawing[2])
+                + "</div>"
+                + f"<div style='flex:1 1 45%'>{self.listing.value}</div></div>")
 
 
 def _graph_of(net):

@@ -71,8 +71,9 @@ class LazyInitView(View):
         returns None instead of raising, whatever was clicked before.
         """
         if self._next >= len(self.layers):
-            self.status.value = render.note(render.escape(self._step_hint()),
-                                            "filled" if self.layers else "unknown")
+            self.status.value = render.status(render.note(
+                render.escape(self._step_hint()),
+                "filled" if self.layers else "unknown"))
             return None
         key, layer = self.layers[self._next]
         given = tuple(self._value.shape)
@@ -98,13 +99,16 @@ class LazyInitView(View):
         """Read the parameters again and redraw the table."""
         self.now = data.snapshot(self.net)
         self.table.value = render.lazy_html(self.before, self.now, self.history)
-        self.status.value = render.note(render.escape(self.summary()),
-                                        "unknown" if self._waiting() else "filled")
-        self.step_button.disabled = self._next >= len(self.layers)
-        if not self.step_button.disabled:
+        self.status.value = render.status(render.note(
+            render.escape(self.summary()), "unknown" if self._waiting() else "filled"))
+        # Step stays enabled when nothing is left (it says so in the status): a
+        # button disabled under the keyboard focus drops the focus to the page.
+        if self._next < len(self.layers):
             key, layer = self.layers[self._next]
             self.step_button.tooltip = f"run layer {key} ({type(layer).__name__})"
-        elif not self.layers:
+        elif self.layers:
+            self.step_button.tooltip = "every layer has run: nothing left to step"
+        else:
             self.step_button.tooltip = "Step works for nn.Sequential networks"
 
     def _waiting(self):

@@ -15,6 +15,9 @@ FG = "var(--jp-content-font-color1, inherit)"
 MUTED = "var(--jp-content-font-color2, #888888)"
 BORDER = "var(--jp-border-color2, rgba(128, 128, 128, 0.4))"
 HEAD_BG = "var(--jp-layout-color2, rgba(128, 128, 128, 0.15))"
+# A selected row: a translucent accent under the theme's own text colour (which
+# keeps its contrast in light and dark themes), with bold text and "(selected)".
+SELECTED = "rgba(0, 151, 167, 0.25)"
 ACCENTS = {  # translucent, so the theme's text colour stays readable on top
     "unknown": "rgba(245, 158, 11, 0.35)",
     "filled": "rgba(34, 197, 94, 0.30)",
@@ -70,6 +73,12 @@ def mark(text, accent):
 def note(text, accent="unknown"):
     return (f"<div style='margin:4px 0;padding:4px 8px;border-left:4px solid "
             f"{ACCENTS[accent]}'>{text}</div>")
+
+
+def status(html):
+    """A status line that screen readers announce when it changes (role=status
+    is a polite live region)."""
+    return f"<div role='status' aria-live='polite'>{html}</div>"
 
 
 def shape_text(shape):
@@ -339,9 +348,22 @@ def timing_html(report, png_base64=None):
         slow = any(w in text for w in ("slower", "unavailable", "no verdict"))
         body += note(escape(text), "unknown" if slow else "filled")
     if png_base64:
-        body += (f"<img alt='time per call, eager vs hybridized' "
-                 f"src='data:image/png;base64,{png_base64}'/>")
+        body += chart_img(report, png_base64)
     return body
+
+
+def chart_alt(report):
+    """What the timing chart shows, in words (its alt text)."""
+    bars = "; ".join(f"{r.device} batch {r.batch_size} {r.mode} {seconds(r.median)}"
+                     + (f" ({r.speedup:.2f}x)" if r.speedup is not None
+                        and r.mode != "eager" else "")
+                     for r in report.records)
+    return f"Bar chart of the time per call (lower is faster): {bars}."
+
+
+def chart_img(report, png_base64):
+    return (f"<img alt='{escape(chart_alt(report), quote=True)}' "
+            f"style='max-width:100%' src='data:image/png;base64,{png_base64}'/>")
 
 
 # ---- traced graphs -------------------------------------------------------------------
@@ -368,7 +390,9 @@ def graph_html(lines):
     # One op per line, never wrapped: a long line scrolls sideways instead.
     # <pre>, not a styled <div>: a front end that strips styles from untrusted
     # output (JupyterLab before the notebook is trusted) still shows monospace.
-    return (f"<pre style='font-family:{CODE};white-space:pre;margin:0;padding:4px;"
+    # tabindex and a name: a scrolling region must be reachable by keyboard.
+    return (f"<pre tabindex='0' role='region' aria-label='listing of the traced "
+            f"graph' style='font-family:{CODE};white-space:pre;margin:0;padding:4px;"
             f"line-height:1.4;overflow-x:auto'><div style='display:inline-block;"
             f"min-width:100%'>{''.join(shown)}</div></pre>"
             f"<div style='margin-top:4px'>{legend}: how the compiled plan runs "

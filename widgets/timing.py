@@ -55,21 +55,25 @@ class TimingView(View):
         self.devices = available_devices() if devices is None else list(devices)
         self.number, self.warmup, self.background = number, warmup, background
         self.report = data.TimingReport(type(net).__name__)
-        self.png, self._thread = None, None
+        self.png, self._thread, self.measuring = None, None, False
         self.batch = w.Dropdown(description="batch size", options=sizes,
                                 value=X.shape[0] if X.shape[0] in sizes else sizes[0])
-        self.repeats = w.IntSlider(description="repeats", value=repeats, min=1,
-                                   max=max(20, repeats))
+        # A number box, not a slider: its label names it for screen readers.
+        self.repeats = w.BoundedIntText(description="repeats", value=repeats, min=1,
+                                        max=max(20, repeats),
+                                        layout=w.Layout(width="10em"))
         self.measure = button("Measure", button_style="primary",
                               tooltip="time eager and hybridized calls")
         self.measure.on_click(lambda _: self._start())
         self.progress = w.IntProgress(description="progress", min=0, max=1)
-        self.status, self.table, self.chart = w.HTML(), w.HTML(), w.Output()
+        # The chart is an <img> with alt text (render.chart_img), not an Output.
+        self.status, self.table, self.chart = w.HTML(), w.HTML(), w.HTML()
         self.children = [w.HBox([self.batch, self.repeats, self.measure]),
                          self.progress, self.status, self.printed, self.table,
                          self.chart]
-        self.status.value = render.note(render.escape(
-            f"Devices: {', '.join(map(str, self.devices))}. Press Measure."), "filled")
+        self.status.value = render.status(render.note(render.escape(
+            f"Devices: {', '.join(map(str, self.devices))}. Press Measure."),
+            "filled"))
 
     # ---- measuring -------------------------------------------------------------------
     def run(self, batch_size=None):
@@ -114,19 +118,22 @@ class TimingView(View):
     def _progress(self, offset, device):
         def update(done, total, label):
             self.progress.value = offset + done
-            self.status.value = render.escape(f"measuring on {device}: {label}")
+            self.status.value = render.status(render.escape(
+                f"measuring on {device}: {label}"))
         return update
 
     def _start(self):
+        # Measure is never disabled (a disabled button under the keyboard focus
+        # drops the focus to the page); a press while measuring is ignored.
         if self._thread is not None and self._thread.is_alive():
             return
-        self.measure.disabled = True
+        self.measuring = True
 
         def work():
             try:
                 self._report(self.status, self.run)
             finally:
-                self.measure.disabled = False
+                self.measuring = False
 
         if not self.background:
             return work()
@@ -142,11 +149,12 @@ class TimingView(View):
         png = chart.timing_png(self.report) if self.report.records else None
         self.png = base64.b64encode(png).decode("ascii") if png else None
         self.table.value = render.timing_html(self.report)
-        self.status.value = "done"
-        self.chart.outputs = () if png is None else ({
-            "output_type": "display_data", "metadata": {},
-            "data": {"image/png": self.png,
-                     "text/plain": "<chart: time per call, eager vs hybridized>"}},)
+        self.status.value = render.status(
+            "done: measured batch size(s) "
+            + ", ".join(str(b) for b in dict.fromkeys(
+                r.batch_size for r in self.report.records)) + ".")
+        self.chart.value = "" if png is None else render.chart_img(self.report,
+                                                                   self.png)
 
     # ---- representations -------------------------------------------------------------
     def text(self):

@@ -93,8 +93,8 @@ class View(w.VBox):
                 if captured.getvalue():
                     self.printed.append_stdout(captured.getvalue())
         except Exception as exc:  # noqa: BLE001 - any failure is shown to the learner
-            status.value = render.note(
-                render.escape(f"{type(exc).__name__}: {exc}"), "error")
+            status.value = render.status(render.note(
+                render.escape(f"{type(exc).__name__}: {exc}"), "error"))
 
 
 def button(description, **kwargs):

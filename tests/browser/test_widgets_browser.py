@@ -316,11 +316,6 @@ class Click:
         return repr(getattr(self.label, "pattern", self.label))
 
 
-def has_button(label, disabled):
-    return (f"[...c.querySelectorAll('button')].some(b => b.textContent.trim() === "
-            f"{json.dumps(label)} && b.disabled === {json.dumps(disabled)})")
-
-
 # Cell id in all_views.ipynb -> the buttons clicked there, in order. Every cell
 # listed here is photographed in both themes.
 ACTIONS = {
@@ -336,13 +331,14 @@ ACTIONS = {
     "lazyinit-chimera": [
         Click("Step", changes=True),
         Click("Step", changes=True),
-        Click("Step", changes=True, until=f"c => {has_button('Step', True)}"),
+        Click("Step", changes=True,
+              until="c => c.innerText.includes('After stepping through all')"),
     ],
     # Measure works in a background thread: the kernel is idle long before the
-    # chart and the enabled button come back.
+    # chart and the status 'done' come back.
     "timing": [Click("Measure", cap=120, until=(
-        f"c => !!c.querySelector('.widget-output img') && "
-        f"{has_button('Measure', False)}"))],
+        "c => !!c.querySelector('.d2l-live img[alt^=\"Bar chart\"]') && "
+        "c.innerText.includes('done: measured')"))],
     "graph": [Click("Refresh")],
 }
 # Views that draw a graphviz diagram: an inline SVG with g.node elements.
