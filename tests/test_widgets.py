@@ -746,3 +746,17 @@ def test_figure_shows_a_plot_with_its_text_alternative():
     assert "data:image/png;base64," in html
     with pytest.raises(ValueError, match="alt must say in words"):
         figure(fig, " ")
+
+
+def test_focus_ring_and_diagram_button(X):
+    """The focus ring is 2px of a colour with 3:1 contrast on white; the nesting
+    diagram is shown and hidden by a named button."""
+    assert contrast(rgba("#1976d2")[:3], (255, 255, 255)) >= 3
+    assert "outline:2px solid var(--jp-brand-color1, #1976d2)" in render.FOCUS_CSS
+    tree = BlockTree(deferred(), X)
+    assert tree.style_html in tree.children
+    tree.show_diagram.click()
+    assert tree.diagram.layout.display == "none"
+    assert tree.show_diagram.description == "show the nesting diagram"
+    tree.show_diagram.click()
+    assert tree.diagram.layout.display is None

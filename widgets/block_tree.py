@@ -52,10 +52,15 @@ class BlockTree(View):
         self.collapse_all.on_click(lambda _: self.open_to(0))
         self.rows_box, self.totals = w.VBox(), w.HTML()
         self.details, self.diagram = w.HTML(), w.HTML()
-        drawing = w.Accordion(children=[self.diagram], selected_index=0)
-        drawing.set_title(0, "nesting diagram (graphviz)")
+        # A plain button shows and hides the drawing: the keyboard reaches and
+        # presses it, and its text says what it does (an Accordion header is
+        # not reachable by keyboard in every front end).
+        self.show_diagram = button("hide the nesting diagram",
+                                   tooltip="show or hide the graphviz drawing")
+        self.show_diagram.on_click(lambda _: self.toggle_diagram())
         self.children = [w.HBox([self.depth, self.expand_all, self.collapse_all]),
-                         self.rows_box, self.totals, self.details, drawing]
+                         self.rows_box, self.totals, self.details,
+                         self.show_diagram, self.diagram, self.style_html]
         self._rebuild(depth)
 
     # ---- data ------------------------------------------------------------------------
@@ -133,6 +138,13 @@ class BlockTree(View):
             self.depth.value = target  # its observer calls open_to again
         else:
             self._show_rows()
+
+    def toggle_diagram(self):
+        """Show the nesting diagram if it is hidden, hide it if it shows."""
+        hidden = self.diagram.layout.display == "none"
+        self.diagram.layout.display = None if hidden else "none"
+        self.show_diagram.description = (
+            f"{'hide' if hidden else 'show'} the nesting diagram")
 
     def toggle(self, path):
         """Open a closed node or close an open one."""

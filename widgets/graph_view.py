@@ -36,7 +36,7 @@ class GraphView(View):
         self.listing.layout = w.Layout(flex="1 1 0%", min_width="0",
                                        overflow="hidden")
         self.children = [w.HBox([self.refresh_button, self.status]), self.printed,
-                         w.HBox([self.diagram, self.listing])]
+                         w.HBox([self.diagram, self.listing]), self.style_html]
         self.graph = None
         self.refresh()
 

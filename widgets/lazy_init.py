@@ -50,7 +50,7 @@ class LazyInitView(View):
         self.step_button.on_click(lambda _: self._report(self.status, self.step))
         self.status, self.table = w.HTML(), w.HTML()
         self.children = [w.HBox([self.run_button, self.step_button]),
-                         self.status, self.printed, self.table]
+                         self.status, self.printed, self.table, self.style_html]
         self.refresh()
 
     def run(self):

@@ -70,7 +70,7 @@ class TimingView(View):
         self.status, self.table, self.chart = w.HTML(), w.HTML(), w.HTML()
         self.children = [w.HBox([self.batch, self.repeats, self.measure]),
                          self.progress, self.status, self.printed, self.table,
-                         self.chart]
+                         self.chart, self.style_html]
         self.status.value = render.status(render.note(render.escape(
             f"Devices: {', '.join(map(str, self.devices))}. Press Measure."),
             "filled"))
