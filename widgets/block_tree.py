@@ -57,6 +57,7 @@ class BlockTree(View):
         # not reachable by keyboard in every front end).
         self.show_diagram = button("hide the nesting diagram",
                                    tooltip="show or hide the graphviz drawing")
+        self.show_diagram.layout.align_self = "flex-start"  # as wide as its text
         self.show_diagram.on_click(lambda _: self.toggle_diagram())
         self.children = [w.HBox([self.depth, self.expand_all, self.collapse_all]),
                          self.rows_box, self.totals, self.details,
