@@ -381,6 +381,9 @@ def test_servers_run_as_their_accounts_on_loopback(hub):
         r = hub.user("PUT", name, "api/contents/whoami.txt",
                      json={"type": "file", "format": "text", "content": name})
         assert r.status_code in (200, 201), r.text
+        # a login shell (JupyterLab's terminal) finds the hub's nbgrader
+        shell = hub.as_user(name, "bash", "-lc", "command -v nbgrader")
+        assert shell.stdout.strip() == str(hub.layout.bin / "nbgrader")
         made = hub.home(name) / "whoami.txt"
         assert made.stat().st_uid == pwd.getpwnam(name).pw_uid
         if name != INSTRUCTOR:

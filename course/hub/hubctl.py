@@ -374,6 +374,9 @@ def link(layout, settings, notebook="01_layers_and_blocks.ipynb", url=None):
 # --- accounts ---------------------------------------------------------------
 
 
+PROFILE_MARK = "# d2lmini class hub: its tools first on PATH"
+
+
 def add_user(layout, settings, name, role):
     """A Unix account in the role's group (kept if it exists already)."""
     students, instructors = groups(settings)
@@ -389,19 +392,28 @@ def add_user(layout, settings, name, role):
         log(f"made {role} {name} ({group})")
     home = Path(entry.pw_dir)
     os.chmod(home, 0o700)  # no student reads another's work
+    # JupyterLab's terminal runs a login shell, which resets PATH: put the
+    # hub's tools (nbgrader, jupyter, python) back in front.
+    profile = home / ".profile"
+    text = profile.read_text() if profile.exists() else ""
+    if PROFILE_MARK not in text:
+        with open(profile, "a") as out:
+            out.write(f"\n{PROFILE_MARK}\nPATH=\"{layout.bin}:$PATH\"\n")
+        os.chown(profile, entry.pw_uid, entry.pw_gid)
     if role == "instructor":
         jupyter = home / ".jupyter"
         labconfig = jupyter / "labconfig"
         labconfig.mkdir(parents=True, exist_ok=True)
+        # The course through a link in the home folder, so that it lies
+        # inside the instructor's JupyterLab and the formgrader's links work.
         (jupyter / "nbgrader_config.py").write_text(
-            NBGRADER_INSTRUCTOR.format(course=str(layout.course)))
+            NBGRADER_INSTRUCTOR.format(course=str(home / "course")))
         (labconfig / "page_config.json").write_text(json.dumps(
             {"disabledExtensions": {name: False for name in INSTRUCTOR_LAB}},
             indent=2) + "\n")
         for path in (jupyter, labconfig, jupyter / "nbgrader_config.py",
                      labconfig / "page_config.json"):
             os.chown(path, entry.pw_uid, entry.pw_gid)
-        # A link from the home folder, so the course shows in JupyterLab.
         course_link = home / "course"
         if not course_link.exists() and not course_link.is_symlink():
             course_link.symlink_to(layout.course)

@@ -113,8 +113,10 @@ c.NativeAuthenticator.seconds_before_next_try = 600
 c.JupyterHub.spawner_class = ClassSpawner
 c.Spawner.cmd = [str(VENV / "bin" / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
-c.Spawner.http_timeout = 60
-c.Spawner.start_timeout = 120
+# Generous: with a class logging in at once a server can take a minute to
+# answer on a small machine (see README, "Load figures").
+c.Spawner.http_timeout = 180
+c.Spawner.start_timeout = 300
 c.Spawner.environment = {
     "PATH": f"{VENV / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     "LANG": "C.UTF-8",
