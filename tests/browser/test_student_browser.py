@@ -50,6 +50,12 @@ PENDING = {
         "02 names two inputs X: (2, 4) for rgnet and, from pm-38 on, (2, 20) for "
         "tied, so re-running BlockTree(rgnet, X) after the tied cells raises "
         "ShapeError; name the second one X_tied in pm-38, pm-46 and pm-48",
+    ("04_lazy_initialization", "lazy-16"):
+        "04 names two views `view`: lazy-14's and lazy-22's, so re-running "
+        "lazy-16 or lazy-18 (view.step()) steps the later view of another "
+        "network; in lazy-22 write `view3 = LazyInitView(net, X)`, "
+        "`view3.run()`, `view3`",
+    ("04_lazy_initialization", "lazy-18"): "see lazy-16",
 }
 MAX_CLICKS = 12  # buttons pressed per view, at most (rows of a big tree)
 
