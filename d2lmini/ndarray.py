@@ -14,6 +14,7 @@ from .autograd import STATE, Node, backward
 from .errors import AutogradError, DeviceError, ShapeError, rewrite_advice
 from .missing import no_attribute
 from .ops import OPS
+from .shapecodes import shape_v1
 
 _ND = onp.ndarray
 _new = object.__new__
@@ -381,6 +382,10 @@ class ndarray:
         shape = kwargs.get("newshape", kwargs.get("shape", shape))
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = shape[0]
+        if self.size and any(d == 0 or d < -1 for d in shape):
+            # MXNet 1.x codes (0 copies a dimension, -2/-3/-4 keep, merge,
+            # split), where NumPy would only fail on a non-empty array.
+            shape = shape_v1(self.shape, shape)
         return apply(OPS["reshape"], self, newshape=tuple(shape))
 
     def transpose(self, *axes):
@@ -431,7 +436,11 @@ class ndarray:
 def _reduction(name):
     op = OPS[name]
 
-    def method(self, axis=None, keepdims=False):
+    def method(self, axis=None, keepdims=False, exclude=False):
+        if exclude:  # MXNet 1.x: reduce every axis except these
+            kept = {a % self.ndim for a in (axis if isinstance(axis, (tuple, list))
+                                            else (axis,))}
+            axis = tuple(a for a in range(self.ndim) if a not in kept)
         return apply(op, self, axis=axis, keepdims=keepdims)
 
     method.__name__ = name

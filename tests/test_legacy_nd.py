@@ -161,3 +161,13 @@ def test_creation_takes_ctx_before_dtype():
     onp.testing.assert_array_equal(nd.full((2,), 3, cpu()).asnumpy(), [3, 3])
     onp.testing.assert_array_equal(nd.arange(2, repeat=2).asnumpy(), [0, 0, 1, 1])
     assert nd.array([1, 2], cpu()).device == cpu()
+
+
+def test_ndarray_methods_take_the_1x_reshape_codes_and_exclude():
+    x = np.arange(24).reshape(2, 3, 4)
+    assert x.reshape((0, -1)).shape == (2, 12)  # 0 copies a dimension
+    assert x.reshape((-3, 4)).shape == (6, 4)   # -3 merges two
+    assert x.reshape(6, 4).shape == (6, 4) and x.reshape(-1).shape == (24,)
+    m = x.mean(axis=(1, 2), exclude=True)       # reduce all but axes 1 and 2
+    onp.testing.assert_allclose(m.asnumpy(), x.asnumpy().mean(axis=0))
+    assert x.sum(axis=0, exclude=True).shape == (2,)
