@@ -15,6 +15,7 @@ import numpy as onp
 from .autograd import STATE
 from .errors import DeviceError, HybridizationError, rewrite_advice
 from .ndarray import _wrap, ndarray
+from .ops import random_stand_in
 
 
 class Var:
@@ -103,9 +104,10 @@ class Graph:
             if self.values[i][0] == "const":
                 lines.append(f"  %{i} = const  # {typed(i)}")
         for op, args, kw, out in self.nodes:
-            extra = "".join(f", {k}={_short(v)}" for k, v in kw.items())
+            parts = [show(a) for a in args]
+            parts += [f"{k}={_short(v)}" for k, v in kw.items()]
             note = self.notes.get(out, "")
-            lines.append(f"  %{out} = {op.name}({', '.join(map(show, args))}{extra})"
+            lines.append(f"  %{out} = {op.name}({', '.join(parts)})"
                          f"  # {typed(out)}" + (f"  [{note}]" if note else ""))
         lines.append("  return " + ", ".join(f"%{i}" for i in self.outputs))
         return "\n".join(lines)
@@ -218,7 +220,7 @@ class Tracer:
                     part._needs_values("indexing with a traced array (npx.pick "
                                        "takes one entry per row by a traced index)")
         if op.random:  # learn the shape without drawing numbers eager would not
-            sample = onp.zeros(samples[0].shape, samples[0].dtype)
+            sample = random_stand_in(kw, samples)
         else:
             with onp.errstate(all="ignore"):
                 sample = onp.asarray(op.fwd(*samples, **kw))

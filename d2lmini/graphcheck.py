@@ -18,7 +18,7 @@ import numpy as onp
 from .errors import FileFormatError
 from .graph import _short
 from .npzread import DTYPES
-from .ops import RNG
+from .ops import RNG, random_stand_in
 
 MAX_ELEMENTS = 1 << 27  # elements of one value (512 MiB of float32)
 MAX_BYTES = 1 << 31  # all values of a graph together (2 GiB)
@@ -154,8 +154,8 @@ def _bound(op, inputs, shapes, kw):
         return math.prod(d + 2 * most for d in shapes[0]) if shapes else None
     if name in ("one_hot", "diag"):
         return (big + most) ** 2 if name == "diag" else big * most
-    if name == "broadcast_to":
-        return math.prod(ints)
+    if name in ("broadcast_to", "random_uniform", "random_normal"):
+        return math.prod(_ints(kw.get("shape", kw.get("size"))))
     if name in ("concatenate", "stack"):
         return sum(sizes)
     if name == "getitem":
@@ -229,8 +229,8 @@ def _run(op, inputs, kw, declared, where, field):
             f"elements, more than the {MAX_ELEMENTS} an imported value may have "
             f"(the file declares {shape}). {REEXPORT}")
     try:
-        if getattr(op, "random", False):
-            result = onp.zeros(shapes[0], inputs[0].dtype)
+        if op.random:
+            result = random_stand_in(kw, inputs)
         else:
             result = onp.asarray(op.fwd(*inputs, **kw))
     except MemoryError:

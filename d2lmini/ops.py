@@ -232,6 +232,31 @@ def _dropout_mask(x, p):
 defop("dropout_mask", _dropout_mask, random=True)
 
 
+# np.random's draws as ops, so that a hybridized forward draws anew at every call
+# (a plan replays the op) instead of freezing one draw as a constant. Drawn on the
+# CPU in float32, then cast: a seed gives the same numbers everywhere.
+def _uniform(low=0.0, high=1.0, size=(), dtype="float32"):
+    raw = low + (high - low) * rng().random(size, dtype=onp.float32)
+    return onp.asarray(raw).astype(dtype, copy=False)
+
+
+def _normal(loc=0.0, scale=1.0, size=(), dtype="float32"):
+    raw = loc + scale * rng().standard_normal(size, dtype=onp.float32)
+    return onp.asarray(raw).astype(dtype, copy=False)
+
+
+defop("random_uniform", _uniform, random=True)
+defop("random_normal", _normal, random=True)
+
+
+def random_stand_in(kw, inputs):
+    """What a random op gives, learned without drawing (for the tracer and the
+    graph reader): zeros of its `size` and `dtype`, or of its first input's."""
+    if "size" in kw:
+        return onp.zeros(kw["size"], kw.get("dtype", onp.float32))
+    return onp.zeros(inputs[0].shape, inputs[0].dtype)
+
+
 # ---- reductions ------------------------------------------------------------------
 def _axes(axis, ndim):
     if axis is None:

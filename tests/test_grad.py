@@ -602,6 +602,8 @@ NO_GRAD = [
     ("argmax", lambda x: x.argmax(axis=1)),
     ("argmin", lambda x: np.argmin(x)),
     ("dropout_mask", lambda x: apply(OPS["dropout_mask"], x, p=0.5)),
+    ("random_uniform", lambda x: np.random.uniform(-1, 1, x.shape)),
+    ("random_normal", lambda x: np.random.normal(0, 2, size=x.shape)),
     ("logical_and", lambda x: np.logical_and(x > 0, x < 1)),
     ("logical_or", lambda x: np.logical_or(x > 0, x < -1)),
     ("logical_xor", lambda x: np.logical_xor(x > 0, x < 1)),

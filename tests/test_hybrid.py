@@ -510,3 +510,25 @@ def test_tracing_a_random_op_does_not_advance_the_generator():
     with autograd.record():
         net._trace([np.ones((2, 3))])  # the trace alone
     assert rng().bit_generator.state == state
+
+
+def test_np_random_in_a_hybridized_forward_draws_at_every_call():
+    # The plan replays the draw (an op) instead of freezing one as a constant;
+    # seeded, eager and hybridized give the same numbers, call after call.
+    class Noisy(nn.HybridBlock):
+        def forward(self, x):
+            return x + np.random.normal(0, 1, size=x.shape) * np.random.uniform(
+                size=x.shape)
+
+    x = np.zeros((2, 3))
+    np.random.seed(7)
+    eager = [Noisy()(x).asnumpy() for _ in range(2)]
+    net = Noisy()
+    net.hybridize()
+    np.random.seed(7)
+    hybrid = [net(x).asnumpy() for _ in range(2)]
+    assert not onp.allclose(hybrid[0], hybrid[1])
+    onp.testing.assert_allclose(hybrid[0], eager[0])
+    onp.testing.assert_allclose(hybrid[1], eager[1])
+    assert "random_normal(loc=0, scale=1, size=(2, 3), dtype='float32')" in str(
+        net.traced_graph)

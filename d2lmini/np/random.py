@@ -8,8 +8,8 @@ forms work: uniform(-10, 10, shape), randn(2, 3), normal(0, 1, size=(2, 3)).
 import numpy as onp
 
 from .. import device as _dev
-from ..ndarray import _wrap, ndarray
-from ..ops import RNG, rng
+from ..ndarray import _wrap, apply, ndarray
+from ..ops import OPS, RNG, rng
 
 
 def seed(seed, ctx="all", device=None):
@@ -40,17 +40,31 @@ def uniform(
     low=0.0, high=1.0, size=None, dtype=None, device=None, ctx=None, shape=None
 ):
     """Uniform samples in [low, high)."""
-    low, high = _value(low), _value(high)
-    raw = low + (high - low) * rng().random(_size(size, shape), dtype=onp.float32)
-    return _place(onp.asarray(raw), dtype, device, ctx)
+    return _draw("random_uniform", low, high, _size(size, shape), dtype, device, ctx)
 
 
 def normal(
     loc=0.0, scale=1.0, size=None, dtype=None, device=None, ctx=None, shape=None
 ):
     """Gaussian samples with mean `loc` and standard deviation `scale`."""
-    raw = rng().standard_normal(_size(size, shape), dtype=onp.float32)
-    return _place(onp.asarray(_value(loc) + _value(scale) * raw), dtype, device, ctx)
+    return _draw("random_normal", loc, scale, _size(size, shape), dtype, device, ctx)
+
+
+def _draw(name, a, b, size, dtype, device, ctx):
+    """Draw through the op `name`, so a hybridized forward draws at every call.
+    An ndarray `a`/`b` (e.g. one mean per row) is read as values: eager only."""
+    a, b = _value(a), _value(b)
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+        unit = rng().random if name == "random_uniform" else rng().standard_normal
+        raw = unit(size, dtype=onp.float32)
+        raw = a + (b - a) * raw if name == "random_uniform" else a + b * raw
+        return _place(onp.asarray(raw), dtype, device, ctx)
+    first, second = ("low", "high") if name == "random_uniform" else ("loc", "scale")
+    size = (size,) if isinstance(size, int) else tuple(size)
+    out = apply(OPS[name], **{first: a, second: b}, size=size,
+                dtype=onp.dtype(dtype or onp.float32).name)
+    dev = _dev.as_device(device if device is not None else ctx)
+    return out if dev == out.device else out.as_in_ctx(dev)
 
 
 def randn(*size, dtype=None, device=None, ctx=None):
