@@ -18,3 +18,10 @@ c.Execute.timeout = 120
 # autograded/ and feedback/ folders live here, beside this file (the
 # defaults). On a shared JupyterHub the exchange folder is set by the hub's
 # administrator (c.Exchange.root); nothing here needs changing for it.
+
+# nbgrader gives no points to a test cell that writes to stderr, and a Python
+# warning does: a correct answer that, say, initializes a network twice would
+# lose marks for a warning meant as advice. While autograding, warnings are off.
+c.Execute.extra_arguments = [
+    "--InteractiveShellApp.exec_lines="
+    "import warnings; warnings.simplefilter('ignore')"]

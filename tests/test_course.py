@@ -949,3 +949,20 @@ def test_release_gives_nothing_away(course):
         problems += [f"{a}: {p}"
                      for p in leaks(course.source[a], course.release[a])]
     assert not problems, "\n".join(problems)
+
+
+def test_autograding_kernels_keep_warnings_off_stderr():
+    # nbgrader zeroes a test cell with stderr output; the course's kernels
+    # ignore warnings, so advice from the library never costs a student marks.
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    config = Config()
+    namespace = {"get_config": lambda: config}
+    exec((COURSE / "nbgrader_config.py").read_text(), namespace)
+    arguments = list(config.Execute.extra_arguments)
+    nb = new_notebook(cells=[new_code_cell(
+        "import warnings\nwarnings.warn('advice', UserWarning)\nprint('ran')")])
+    NotebookClient(nb, kernel_name="python3", extra_arguments=arguments).execute()
+    outputs = nb.cells[0].outputs
+    assert [o.get("name") for o in outputs] == ["stdout"], outputs
