@@ -46,10 +46,6 @@ PER_NOTEBOOK_S = 90  # budget added per notebook on top of the module's
 # (notebook stem, cell id) -> the change. They are printed, not failed; once the
 # notebook is changed the entry must go (the test says so).
 PENDING = {
-    ("02_parameters", "pm-32"):
-        "02 names two inputs X: (2, 4) for rgnet and, from pm-38 on, (2, 20) for "
-        "tied, so re-running BlockTree(rgnet, X) after the tied cells raises "
-        "ShapeError; name the second one X_tied in pm-38, pm-46 and pm-48",
     ("04_lazy_initialization", "lazy-16"):
         "04 names two views `view`: lazy-14's and lazy-22's, so re-running "
         "lazy-16 or lazy-18 (view.step()) steps the later view of another "
