@@ -461,7 +461,7 @@ def record(mode, median, low, high, speedup, batch=2, device="cpu(0)"):
 def test_timing_text_is_honest_about_slow_hybridization():
     report = data.TimingReport("MLP", [
         record("eager", 20e-6, 19e-6, 25e-6, 1.0),
-        record("hybridized", 25e-6, 24e-6, 30e-6, 0.8),
+        record("hybridized", 21e-6, 20e-6, 60e-6, 0.95),  # one slow outlier
         record("eager", 20e-6, 19e-6, 21e-6, 1.0, batch=4),
         record("hybridized", 25e-6, 24e-6, 26e-6, 0.8, batch=4),
         record("eager", 20e-6, 19e-6, 21e-6, 1.0, batch=8),
@@ -477,15 +477,14 @@ def test_timing_text_is_honest_about_slow_hybridization():
         "     30.0 µs     1.00x",
     ]
     assert lines(render.timing_text(report))[-5:] == [
-        "cpu(0), batch 2, hybridized: no clear difference (0.80x, but the ranges "
-        "of the repeats overlap): the Python work saved per call is small next "
-        "to the arithmetic.",
+        "cpu(0), batch 2, hybridized: no clear difference (0.95x, within 10%): "
+        "the Python work saved per call is small next to the arithmetic.",
         "cpu(0), batch 4, hybridized: slower than eager (0.80x), consistently "
         "over the repeats.",
         "cpu(0), batch 8, hybridized: 2.00x faster than eager.",
-        "cpu(0), batch 16, hybridized: no verdict: the repeats varied by more "
-        "than 1.5x, so the CPU was busy with something else. Close other "
-        "programs and measure again (more repeats help).",
+        "cpu(0), batch 16, hybridized: no verdict: most repeats took more than "
+        "1.25x the fastest one, so the CPU was busy with something else. Close "
+        "other programs and measure again (more repeats help).",
         "gpu(0), hybridized static_alloc: unavailable: no GPU memory",
     ]
     assert render.ACCENTS["unknown"] in render.timing_html(report)

@@ -277,22 +277,27 @@ class TimingReport:
 
 # A mode whose slowest repeat took this many times its fastest was disturbed
 # (another program, the browser, a busy laptop): its median says little.
-UNSTEADY = 1.5
+# Other work only ever slows a repeat down, so the fastest repeat is the least
+# disturbed: a median this far above it means most repeats were disturbed.
+UNSTEADY = 1.25
+SAME = 1.1  # speed-ups within this factor of 1 are no clear difference
 
 
 def steady(record) -> bool:
-    """Whether the repeats of `record` agree well enough to compare it."""
-    return record.high <= UNSTEADY * record.low
+    """Whether most repeats of `record` ran undisturbed (one slow outlier, a
+    garbage collection say, does not count)."""
+    return record.median <= UNSTEADY * record.low
 
 
 def comparison(eager, other) -> str:
-    """'unsteady', 'overlap' (no clear difference), 'faster' or 'slower': how
+    """'unsteady', 'same' (no clear difference), 'faster' or 'slower': how
     `other` compares with the `eager` record of the same device and batch."""
     if not (steady(eager) and steady(other)):
         return "unsteady"
-    if other.low <= eager.high and eager.low <= other.high:
-        return "overlap"  # some repeat of each was as fast as some of the other
-    return "faster" if other.median < eager.median else "slower"
+    ratio = eager.median / other.median
+    if 1 / SAME < ratio < SAME:
+        return "same"
+    return "faster" if ratio > 1 else "slower"
 
 
 def timing_records(result, batch_size) -> tuple[list, list]:

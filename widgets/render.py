@@ -309,8 +309,8 @@ def _timing_rows(report):
 
 
 def verdicts(report):
-    """One honest sentence per hybridized measurement: a verdict only when the
-    repeats were steady and the two ranges do not overlap."""
+    """One honest sentence per hybridized measurement: a verdict only when most
+    repeats of both modes ran undisturbed and they differ by more than 10%."""
     eager = {(r.device, r.batch_size): r for r in report.records
              if r.mode == "eager"}
     out = []
@@ -321,14 +321,14 @@ def verdicts(report):
         where = f"{r.device}, batch {r.batch_size}, {r.mode}"
         kind = data.comparison(base, r)
         if kind == "unsteady":
-            out.append(f"{where}: no verdict: the repeats varied by more than "
-                       f"{data.UNSTEADY}x, so the CPU was busy with something "
-                       "else. Close other programs and measure again (more "
-                       "repeats help).")
-        elif kind == "overlap":
-            out.append(f"{where}: no clear difference ({r.speedup:.2f}x, but the "
-                       "ranges of the repeats overlap): the Python work saved "
-                       "per call is small next to the arithmetic.")
+            out.append(f"{where}: no verdict: most repeats took more than "
+                       f"{data.UNSTEADY}x the fastest one, so the CPU was busy with "
+                       "something else. Close other programs and measure again "
+                       "(more repeats help).")
+        elif kind == "same":
+            out.append(f"{where}: no clear difference ({r.speedup:.2f}x, within "
+                       f"{round((data.SAME - 1) * 100)}%): the Python work saved per "
+                       "call is small next to the arithmetic.")
         elif kind == "faster":
             out.append(f"{where}: {r.speedup:.2f}x faster than eager.")
         else:

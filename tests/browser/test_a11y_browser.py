@@ -33,12 +33,7 @@ PAGES = [NOTEBOOK, *NOTEBOOKS]
 # Violations whose fix is a change to a notebook's cell, waiting for it:
 # (notebook stem, cell id, rule) -> the change. They are printed, not failed;
 # once the notebook is changed the entry must go (the test says so).
-PENDING = {
-    ("03_initialization", "ex2-histogram-solution", "image-alt"):
-        "show the histogram with a text alternative: end the solution with "
-        "display(figure(plt.gcf(), '...what it shows...')) from widgets instead "
-        "of plt.show() (JupyterLab draws a plotted image/png without alt text)",
-}
+PENDING = {}  # (notebook, cell, rule) -> the notebook change it waits for
 
 
 @pytest.fixture(scope="module")

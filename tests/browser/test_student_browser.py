@@ -45,14 +45,7 @@ PER_NOTEBOOK_S = 90  # budget added per notebook on top of the module's
 # Problems whose fix is a change to a notebook's cell, waiting for it:
 # (notebook stem, cell id) -> the change. They are printed, not failed; once the
 # notebook is changed the entry must go (the test says so).
-PENDING = {
-    ("04_lazy_initialization", "lazy-16"):
-        "04 names two views `view`: lazy-14's and lazy-22's, so re-running "
-        "lazy-16 or lazy-18 (view.step()) steps the later view of another "
-        "network; in lazy-22 write `view3 = LazyInitView(net, X)`, "
-        "`view3.run()`, `view3`",
-    ("04_lazy_initialization", "lazy-18"): "see lazy-16",
-}
+PENDING = {}  # (notebook, cell) -> the notebook change it waits for
 MAX_CLICKS = 12  # buttons pressed per view, at most (rows of a big tree)
 
 # Cell ids that hold a live view now, in notebook order.
