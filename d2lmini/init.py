@@ -107,7 +107,10 @@ class Xavier(Initializer):
         if len(shape) < 2:
             raise ValueError(
                 f"Xavier needs a weight with at least 2 dimensions; "
-                f"{name!r} has shape {shape}. Use another initializer."
+                f"{name!r} has shape {shape}. As in Gluon, a parameter without "
+                "an initializer of its own gets the network's: give it one, e.g. "
+                "self.params.get('bias', shape=..., init=init.Zero()) or "
+                "gluon.Parameter('bias', shape=..., init=init.Zero())."
             )
         receptive = math.prod(shape[2:])
         fan_in, fan_out = shape[1] * receptive, shape[0] * receptive

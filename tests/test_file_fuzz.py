@@ -67,7 +67,15 @@ class Graphy(gluon.HybridBlock):
 def corpus(tmp_path_factory):
     """name -> bytes of every seed file, plus the export pair of Graphy."""
     folder = tmp_path_factory.mktemp("corpus")
-    os.chdir(folder)
+    back = os.getcwd()
+    os.chdir(folder)  # restored below: later tests use relative paths
+    try:
+        return _make_corpus()
+    finally:
+        os.chdir(back)
+
+
+def _make_corpus():
     net = make_net()
     net.initialize()
     net(np.ones((2, 5)))

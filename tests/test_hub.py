@@ -83,42 +83,9 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def account_uids():
-    uids = set()
-    for name in [INSTRUCTOR, *STUDENTS]:
-        try:
-            uids.add(pwd.getpwnam(name).pw_uid)
-        except KeyError:
-            pass
-    return uids
-
-
-def stop_processes(uids, also=()):
-    """Stop the given processes and every process of the test's accounts."""
-    procs = [p for p in also if p.is_running()]
-    for proc in psutil.process_iter(["uids"]):
-        try:
-            if proc.info["uids"] and proc.info["uids"].real in uids:
-                procs.append(proc)
-        except psutil.Error:
-            pass
-    for proc in procs:
-        try:
-            proc.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=10)
-    for proc in alive:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
-    psutil.wait_procs(alive, timeout=5)
-
-
 def remove_accounts():
     """Delete the test's accounts and groups (leftovers included)."""
-    stop_processes(account_uids())
+    hubctl.stop_processes([INSTRUCTOR, *STUDENTS])
     for name in [INSTRUCTOR, *STUDENTS]:
         try:
             pwd.getpwnam(name)
@@ -308,7 +275,7 @@ def hub():
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()
-        stop_processes(account_uids(), also=hub_procs)
+        hubctl.stop_processes([INSTRUCTOR, *STUDENTS], also=hub_procs)
         remove_accounts()
         shutil.rmtree(top, ignore_errors=True)
         print(f"hub test total {time.monotonic() - started:.0f} s")
@@ -403,7 +370,8 @@ def test_servers_run_as_their_accounts_on_loopback(hub):
                for p in hub_tree if p.is_running())
     # every listening socket of the hub, the proxy and the servers is loopback
     procs = hub_tree + [p for p in psutil.process_iter(["uids"])
-                        if p.info["uids"] and p.info["uids"].real in account_uids()]
+                        if p.info["uids"] and p.info["uids"].real in
+                        hubctl.uids_of([INSTRUCTOR, *STUDENTS])]
     sockets = listening(procs)
     ports = {port for _, _, port in sockets}
     assert hub.settings["port"] in ports and hub.settings["hub_port"] in ports

@@ -272,9 +272,20 @@ def make_case(ex):
                     ex.training)
 
 
+class XavierMatrices(init.Xavier):
+    """Xavier for matrices; a vector (a bias without an initializer of its own,
+    which takes the net's as in Gluon) gets zeros, then random values below."""
+
+    def _init_weight(self, name, data):
+        if data.ndim < 2:
+            data[:] = 0
+        else:
+            super()._init_weight(name, data)
+
+
 def case_for(net, shape, other_batch, training=False):
     """Initialize `net` (Xavier, random biases) and draw its inputs and heads."""
-    net.initialize(init.Xavier())
+    net.initialize(XavierMatrices())
     xs = [np.random.normal(size=s) for s in (shape, shape, (other_batch,)
                                               + tuple(shape[1:]))]
     case = Case(net, xs, [], training)

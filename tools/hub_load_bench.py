@@ -98,41 +98,9 @@ def names(n):
     return [f"{PREFIX}-u{i:02d}" for i in range(1, n + 1)]
 
 
-def uids_of(users):
-    import pwd
-    found = {}
-    for name in users:
-        try:
-            found[pwd.getpwnam(name).pw_uid] = name
-        except KeyError:
-            pass
-    return found
-
-
-def kill_uids(uids, also=()):
-    procs = [p for p in also if p.is_running()]
-    for proc in psutil.process_iter(["uids"]):
-        try:
-            if proc.info["uids"] and proc.info["uids"].real in uids:
-                procs.append(proc)
-        except psutil.Error:
-            pass
-    for proc in procs:
-        try:
-            proc.terminate()
-        except psutil.Error:
-            pass
-    _, alive = psutil.wait_procs(procs, timeout=10)
-    for proc in alive:
-        try:
-            proc.kill()
-        except psutil.Error:
-            pass
-
-
 def remove_accounts(users):
     import grp
-    kill_uids(set(uids_of(users)))
+    hubctl.stop_processes(users)
     for name in users:
         subprocess.run(["userdel", "--remove", name], capture_output=True)
     for group in (f"{PREFIX}-students", f"{PREFIX}-instructors"):
@@ -369,7 +337,7 @@ class Sampler(threading.Thread):
 def round_(hub, n, cells):
     users = names(n)
     load = os.getloadavg()
-    sampler = Sampler(hub, uids_of(users))
+    sampler = Sampler(hub, hubctl.uids_of(users))
     sampler.start()
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=n) as pool:
@@ -469,7 +437,7 @@ def main(argv=None):
                 hub.proc.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 hub.proc.kill()
-            kill_uids(set(uids_of(users)), also=procs)
+            hubctl.stop_processes(users, also=procs)
         remove_accounts(users)
         shutil.rmtree(top, ignore_errors=True)
     print()

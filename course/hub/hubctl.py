@@ -436,6 +436,45 @@ def remove_user(settings, name):
     log(f"removed {name}")
 
 
+def uids_of(names):
+    """{uid: name} of the accounts among `names` that exist."""
+    found = {}
+    for name in names:
+        try:
+            found[pwd.getpwnam(name).pw_uid] = name
+        except KeyError:
+            pass
+    return found
+
+
+def stop_processes(names, also=()):
+    """Terminate, then kill, every process of the accounts `names` and the
+    psutil processes `also` (used by the hub test and the load benchmark to
+    leave nothing behind; psutil is theirs, hubctl itself runs without it)."""
+    import psutil
+
+    uids = set(uids_of(names))
+    procs = [p for p in also if p.is_running()]
+    for proc in psutil.process_iter(["uids"]):
+        try:
+            if proc.info["uids"] and proc.info["uids"].real in uids:
+                procs.append(proc)
+        except psutil.Error:
+            pass
+    for proc in procs:
+        try:
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=10)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=5)
+
+
 # --- running ----------------------------------------------------------------
 
 
