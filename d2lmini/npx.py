@@ -23,31 +23,30 @@ def sigmoid(x):
     return apply(OPS["sigmoid"], x)
 
 
-def _no_length(name, length, use_length):
+def _softmax_family(name, data, axis, length, temperature, use_length, dtype):
+    """softmax or log_softmax of data / temperature, as MXNet's npx has them."""
     if use_length or length is not None:
         raise NotImplementedError(
             f"npx.{name}: length/use_length is not supported; mask the padded "
             "entries first, e.g. with npx.sequence_mask(..., value=-1e6)")
+    if temperature is not None and temperature != 1:
+        data = data / temperature
+    out = apply(OPS[name], data, axis=axis)
+    return out if dtype is None else out.astype(dtype)
 
 
 def softmax(data, axis=-1, length=None, temperature=None, use_length=False,
             dtype=None):
     """exp(x / temperature), normalized to sum to one along `axis`."""
-    _no_length("softmax", length, use_length)
-    if temperature is not None and temperature != 1:
-        data = data / temperature
-    out = apply(OPS["softmax"], data, axis=axis)
-    return out if dtype is None else out.astype(dtype)
+    return _softmax_family("softmax", data, axis, length, temperature, use_length,
+                           dtype)
 
 
 def log_softmax(data, axis=-1, length=None, temperature=None, use_length=False,
                 dtype=None):
     """The logarithm of softmax, computed without overflow."""
-    _no_length("log_softmax", length, use_length)
-    if temperature is not None and temperature != 1:
-        data = data / temperature
-    out = apply(OPS["log_softmax"], data, axis=axis)
-    return out if dtype is None else out.astype(dtype)
+    return _softmax_family("log_softmax", data, axis, length, temperature,
+                           use_length, dtype)
 
 
 def norm(x, ord=None, axis=None, keepdims=False):

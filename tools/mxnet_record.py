@@ -2,9 +2,9 @@
 
 Run by hand, with MXNet in a virtual environment OUTSIDE the repository:
 
-    python3.11 -m venv /work/mxnet-venv
-    /work/mxnet-venv/bin/pip install mxnet==1.9.1 'numpy<1.24'
-    /work/mxnet-venv/bin/python tools/mxnet_record.py
+    python3.11 -m venv ../mxnet-venv
+    ../mxnet-venv/bin/pip install mxnet==1.9.1 'numpy<1.24'
+    ../mxnet-venv/bin/python tools/mxnet_record.py
 
 It writes tests/fixtures/mxnet_1.9.1.json (one entry per program: its style and
 either the encoded results or the exception class it raised). CI never runs this;
@@ -116,7 +116,7 @@ def main(argv=None):
         "mxnet": m.mx.__version__,
         "numpy": m.onp.__version__,
         "python": sys.version.split()[0],
-        "regenerate": "/work/mxnet-venv/bin/python tools/mxnet_record.py",
+        "regenerate": "../mxnet-venv/bin/python tools/mxnet_record.py",
         "programs": ordered,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
