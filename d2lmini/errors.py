@@ -63,3 +63,12 @@ class LabelError(ValueError):
 class NotSupportedError(NotImplementedError):
     """Something MXNet has that d2lmini leaves out on purpose (e.g. higher-order
     gradients); the message says what to do instead."""
+
+
+class NotInitializedError(RuntimeError):
+    """A parameter or block used (or saved) before initialize() gave it values."""
+
+
+class BenchmarkError(RuntimeError):
+    """A timing run whose modes do not compute the same thing, so times would not
+    be comparable."""
