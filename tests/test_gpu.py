@@ -1,6 +1,6 @@
 """The GPU (CuPy) gives the CPU's results: ops, gradients, plans, devices and files.
 
-Every row of test_grad.py's op tables runs on DEVICE, eagerly and hybridized, and
+Every row of test_ops.py's op tables runs on DEVICE, eagerly and hybridized, and
 must give the CPU's outputs and input gradients; networks hybridized on the GPU
 equal their eager runs there; arrays and networks move between devices; files
 written from the GPU load on the CPU and back; a Trainer step, export/imports and
@@ -24,7 +24,7 @@ import numpy as onp
 import pytest
 from test_export import Captured
 from test_export import mlp as small_mlp
-from test_grad import NO_GRAD, ROWS, _ids, _inputs
+from test_ops import NO_GRAD, ROWS, _ids, _inputs
 from test_hybrid_chapter import EXAMPLES, check_block, chimera, hybridize_section_net
 
 import d2lmini
@@ -49,7 +49,7 @@ ACCUMULATING = {"sum", "mean", "prod", "norm", "matmul", "dot", "fully_connected
 SETTINGS = {"hybridize()": {},
             "static_alloc+static_shape": {"static_alloc": True, "static_shape": True}}
 
-# Rows of test_grad.py that embed a constant, and how they run on DEVICE:
+# Rows of test_ops.py that embed a constant, and how they run on DEVICE:
 # - made with np.array(...) inside the row, at the default device (a where() mask,
 #   pick labels, an index array): on the GPU such a row runs inside `with DEVICE:`,
 #   so the constant is made there. Outside that scope the op mixes a CPU and a GPU
@@ -69,7 +69,7 @@ HOST_NUMPY = {"add-numpy-left", "subtract-numpy-left", "multiply-numpy-left",
 UNTRACEABLE = {"getitem-mask-from-x"}
 _stale = (MADE_ON_DEFAULT_DEVICE | HOST_NUMPY | UNTRACEABLE) - {_ids(r) for r in ROWS}
 if _stale:
-    raise AssertionError(f"test_gpu.py names rows test_grad.py does not have: {_stale}")
+    raise AssertionError(f"test_gpu.py names rows test_ops.py does not have: {_stale}")
 
 
 # ---- helpers ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Forward values are checked against plain NumPy (``onp``); dtypes and reprs against
 what MXNet's numpy interface shows (float32 by default, ``dtype=`` otherwise).
-Gradients live in test_grad.py.
+Gradients live in test_ops.py.
 """
 
 import numpy as onp

@@ -1,5 +1,5 @@
 """The NumPy functions learners reach for, npx's extras and the ndarray methods:
-forward results against NumPy (gradients are in test_grad.py), and the messages a
+forward results against NumPy (gradients are in test_ops.py), and the messages a
 missing name gives."""
 
 import numpy as onp
