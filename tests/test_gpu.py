@@ -1,6 +1,6 @@
 """The GPU (CuPy) gives the CPU's results: ops, gradients, plans, devices and files.
 
-Every row of test_ops.py's op tables runs on DEVICE, eagerly and hybridized, and
+Every row of op_rows.py's tables runs on DEVICE, eagerly and hybridized, and
 must give the CPU's outputs and input gradients; networks hybridized on the GPU
 equal their eager runs there; arrays and networks move between devices; files
 written from the GPU load on the CPU and back; a Trainer step, export/imports and
@@ -24,7 +24,7 @@ import numpy as onp
 import pytest
 from test_export import Captured
 from test_export import mlp as small_mlp
-from test_ops import NO_GRAD, ROWS, _ids, _inputs
+from op_rows import NO_GRAD, ROWS, row_id, row_inputs
 from test_hybrid_chapter import EXAMPLES, check_block, chimera, hybridize_section_net
 
 import d2lmini
@@ -49,7 +49,7 @@ ACCUMULATING = {"sum", "mean", "prod", "norm", "matmul", "dot", "fully_connected
 SETTINGS = {"hybridize()": {},
             "static_alloc+static_shape": {"static_alloc": True, "static_shape": True}}
 
-# Rows of test_ops.py that embed a constant, and how they run on DEVICE:
+# Rows of op_rows.py that embed a constant, and how they run on DEVICE:
 # - made with np.array(...) inside the row, at the default device (a where() mask,
 #   pick labels, an index array): on the GPU such a row runs inside `with DEVICE:`,
 #   so the constant is made there. Outside that scope the op mixes a CPU and a GPU
@@ -67,9 +67,9 @@ HOST_NUMPY = {"add-numpy-left", "subtract-numpy-left", "multiply-numpy-left",
 # - indexing with a traced array cannot be hybridized, on any device (by design:
 #   test_hybrid.py checks the error); that row runs eagerly only.
 UNTRACEABLE = {"getitem-mask-from-x"}
-_stale = (MADE_ON_DEFAULT_DEVICE | HOST_NUMPY | UNTRACEABLE) - {_ids(r) for r in ROWS}
+_stale = (MADE_ON_DEFAULT_DEVICE | HOST_NUMPY | UNTRACEABLE) - {row_id(r) for r in ROWS}
 if _stale:
-    raise AssertionError(f"test_gpu.py names rows test_ops.py does not have: {_stale}")
+    raise AssertionError(f"test_gpu.py names rows op_rows.py does not have: {_stale}")
 
 
 # ---- helpers ------------------------------------------------------------------------
@@ -121,19 +121,19 @@ def run_recorded(fn, host_inputs, device, scope=False):
 
 def row_case(r):
     """The row as a function, its float32 inputs, and whether it runs in the scope."""
-    inputs = [x.astype(onp.float32) for x in _inputs(r)]
-    return (lambda *a: r.fn(*a, **r.kw)), inputs, _ids(r) in MADE_ON_DEFAULT_DEVICE
+    inputs = [x.astype(onp.float32) for x in row_inputs(r)]
+    return (lambda *a: r.fn(*a, **r.kw)), inputs, row_id(r) in MADE_ON_DEFAULT_DEVICE
 
 
 def assert_row_same(r, got, got_grads, want, want_grads, what):
     rtol = 1e-4 if r.op in ACCUMULATING else RTOL
-    assert_same(got, want, f"{_ids(r)}, {what}: output", rtol)
+    assert_same(got, want, f"{row_id(r)}, {what}: output", rtol)
     for i, (g, w) in enumerate(zip(got_grads, want_grads, strict=True)):
-        assert_same(g, w, f"{_ids(r)}, {what}: gradient of input {i}", rtol)
+        assert_same(g, w, f"{row_id(r)}, {what}: gradient of input {i}", rtol)
 
 
 # ---- every op, eagerly and hybridized ------------------------------------------------
-@pytest.mark.parametrize("r", ROWS, ids=_ids)
+@pytest.mark.parametrize("r", ROWS, ids=row_id)
 def test_op_and_its_gradients_equal_the_cpu(r):
     fn, inputs, scope = row_case(r)
     want, want_grads = run_recorded(fn, inputs, CPU)
@@ -142,8 +142,8 @@ def test_op_and_its_gradients_equal_the_cpu(r):
 
 
 @pytest.mark.parametrize("setting", SETTINGS)
-@pytest.mark.parametrize("r", [r for r in ROWS if _ids(r) not in UNTRACEABLE],
-                         ids=_ids)
+@pytest.mark.parametrize("r", [r for r in ROWS if row_id(r) not in UNTRACEABLE],
+                         ids=row_id)
 def test_op_in_a_hybridized_block_equals_the_cpu(r, setting):
     fn, inputs, scope = row_case(r)
     want, want_grads = run_recorded(fn, inputs, CPU)
@@ -155,7 +155,7 @@ def test_op_in_a_hybridized_block_equals_the_cpu(r, setting):
     with DEVICE if scope else contextlib.nullcontext():  # the inference program
         for call in ("tracing call", "compiled call"):
             out = block(*[on(DEVICE, x) for x in inputs])
-            assert_same(out, want, f"{_ids(r)}, {setting}, inference {call}",
+            assert_same(out, want, f"{row_id(r)}, {setting}, inference {call}",
                         1e-4 if r.op in ACCUMULATING else RTOL)
 
 
@@ -328,7 +328,7 @@ def test_mixing_devices_is_a_clear_error():
     with pytest.raises(d2lmini.DeviceError, match="different devices"):
         there[0] = here[0]
     # A row whose constant is made at the default device, run outside `with DEVICE:`.
-    (where,) = [r for r in ROWS if _ids(r) == "where"]
+    (where,) = [r for r in ROWS if row_id(r) == "where"]
     with pytest.raises(d2lmini.DeviceError, match="different devices"):
         where.fn(there, there)
     # A network on the GPU given data on the CPU, eagerly and hybridized.
