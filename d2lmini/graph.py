@@ -9,6 +9,7 @@ Shown in chapter05/08_hybridization.ipynb.
 import linecache
 import os
 import sys
+from typing import Any, NamedTuple
 
 import numpy as onp
 
@@ -68,22 +69,45 @@ def user_line():
     return ""
 
 
+class Value(NamedTuple):
+    """What one numbered value of a graph is: never what it holds.
+
+    kind is "input", "param", "const" (a captured array), "literal" (a Python
+    value or small array written into the graph) or "node" (an op's output);
+    label is the parameter's name, the literal itself, or the op's name.
+    """
+
+    kind: str
+    label: Any
+    shape: tuple
+    dtype: Any
+
+
+class Step(NamedTuple):
+    """One op of a graph: out = op(*values[args], **kw), args and out numbered."""
+
+    op: Any
+    args: tuple
+    kw: dict
+    out: int
+
+
 class Graph:
     """The traced program: numbered values, op nodes, and which values are outputs."""
 
     def __init__(self, name):
         self.name = name
-        self.values = []     # (kind, label, shape, dtype) per value number
+        self.values = []     # a Value per value number
         self.inputs = []     # value numbers of the forward's arguments
         self.params = []     # (value number, structural name, Parameter)
         self.consts = []     # (value number, raw array or Python value)
-        self.nodes = []      # (op, argument value numbers, keywords, output number)
+        self.nodes = []      # a Step per op, in the order they run
         self.outputs = []    # value numbers of the results
         self.single = True   # forward returned one array (else a tuple of them)
         self.notes = {}      # output number -> how the compiled plan runs that op
 
     def _value(self, kind, label, shape, dtype):
-        self.values.append((kind, label, tuple(shape), onp.dtype(dtype)))
+        self.values.append(Value(kind, label, tuple(shape), onp.dtype(dtype)))
         return len(self.values) - 1
 
     def listing(self):
@@ -225,7 +249,7 @@ class Tracer:
             with onp.errstate(all="ignore"):
                 sample = onp.asarray(op.fwd(*samples, **kw))
         out = self.graph._value("node", op.name, sample.shape, sample.dtype)
-        self.graph.nodes.append((op, tuple(refs), dict(kw), out))
+        self.graph.nodes.append(Step(op, tuple(refs), dict(kw), out))
         return _wrap(Var(out, sample.shape, sample.dtype, self))
 
     def inplace(self, arr, what):
