@@ -11,6 +11,19 @@ import warnings
 
 import numpy as onp
 import pytest
+from nets import (
+    MLP,
+    CenteredLayer,
+    FixedHiddenMLP,
+    MyDense,
+    MySequential1x,
+    MySequential2x,
+    NestMLP,
+    block1,
+    check_tied_gradient,
+    fixed_hidden_ref,
+    relu,
+)
 
 import d2lmini
 from d2lmini import autograd, gluon, init, np, npx
@@ -33,28 +46,12 @@ def X():
 # --- plain NumPy references -------------------------------------------------
 
 
-def relu(a):
-    return onp.maximum(a, 0)
-
-
 def dense_ref(x, layer, act=False):
     """What a Dense layer computes: x @ W.T + b (weight shape is (units, in))."""
     w = layer.weight.data().asnumpy()
     b = layer.bias.data().asnumpy()
     out = x @ w.T + b
     return relu(out) if act else out
-
-
-def fixed_hidden_ref(x, block):
-    """FixedHiddenMLP.forward in float32 NumPy."""
-    x = relu(x @ block.dense.weight.data().asnumpy().T
-             + block.dense.bias.data().asnumpy())
-    x = relu(x @ block.rand_weight.data().asnumpy() + 1)
-    x = relu(x @ block.dense.weight.data().asnumpy().T
-             + block.dense.bias.data().asnumpy())
-    while onp.abs(x).sum() > 1:
-        x = x / onp.float32(2)
-    return x.sum()
 
 
 # --- section 1: layers and blocks -------------------------------------------
@@ -86,17 +83,6 @@ def test_call_is_shorthand_for_forward(X):
                                 rtol=RTOL, atol=ATOL)
 
 
-class MLP(nn.Block):
-    # Layers are declared in __init__, used in forward.
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.hidden = nn.Dense(256, activation='relu')
-        self.output = nn.Dense(10)
-
-    def forward(self, X):
-        return self.output(self.hidden(X))
-
-
 def test_custom_mlp_block(X):
     net = MLP()
     net.initialize()
@@ -105,28 +91,6 @@ def test_custom_mlp_block(X):
     onp.testing.assert_allclose(Y.asnumpy(), expected, rtol=RTOL, atol=ATOL)
     assert list(net.collect_params().keys()) == [
         'hidden.weight', 'hidden.bias', 'output.weight', 'output.bias']
-
-
-class MySequential1x(nn.Block):
-    # MXNet 1.x idiom: store children under their name, call them directly.
-    def add(self, block):
-        self._children[block.name] = block
-
-    def forward(self, X):
-        for block in self._children.values():
-            X = block(X)
-        return X
-
-
-class MySequential2x(nn.Block):
-    # Gluon 2.0 idiom: register_child, and call block() to get the child.
-    def add(self, block):
-        self.register_child(block)
-
-    def forward(self, X):
-        for block in self._children.values():
-            X = block()(X)
-        return X
 
 
 @pytest.mark.parametrize('cls', [MySequential1x, MySequential2x])
@@ -158,23 +122,6 @@ def test_my_sequential_register_child_keys_are_positions():
 def test_child_called_without_arguments_returns_itself():
     layer = nn.Dense(3)
     assert layer() is layer
-
-
-class FixedHiddenMLP(nn.Block):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        # A constant parameter: never updated by training.
-        self.rand_weight = self.params.get_constant(
-            'rand_weight', np.random.uniform(size=(20, 20)))
-        self.dense = nn.Dense(20, activation='relu')
-
-    def forward(self, X):
-        X = self.dense(X)
-        X = npx.relu(np.dot(X, self.rand_weight.data()) + 1)
-        X = self.dense(X)  # the same Dense again: shared parameters
-        while np.abs(X).sum() > 1:
-            X /= 2
-        return X.sum()
 
 
 class FixedHiddenMLPConstant(FixedHiddenMLP):
@@ -225,18 +172,6 @@ def test_fixed_hidden_mlp_constant_is_not_trained():
     trainer.step(1)
     onp.testing.assert_array_equal(net.rand_weight.data().asnumpy(), const_before)
     assert not onp.allclose(net.dense.weight.data().asnumpy(), weight_before)
-
-
-class NestMLP(nn.Block):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.net = nn.Sequential()
-        self.net.add(nn.Dense(64, activation='relu'),
-                     nn.Dense(32, activation='relu'))
-        self.dense = nn.Dense(16, activation='relu')
-
-    def forward(self, X):
-        return self.dense(self.net(X))
 
 
 def test_nest_mlp(X):
@@ -400,13 +335,6 @@ def test_parameter_access_collect_params_regex(small_net):
     assert list(small_net.collect_params('.*bias').keys()) == ['0.bias', '1.bias']
 
 
-def block1():
-    net = nn.Sequential()
-    net.add(nn.Dense(32, activation='relu'))
-    net.add(nn.Dense(16, activation='relu'))
-    return net
-
-
 def block2():
     net = nn.Sequential()
     for _ in range(4):
@@ -450,34 +378,6 @@ def test_nested_block_printing():
     # Nesting shows as deeper indentation than the top level.
     indents = {len(line) - len(line.lstrip()) for line in lines if line.strip()}
     assert len(indents) >= 3
-
-
-def check_tied_gradient(net, shared_layer, X):
-    """Gradient of the shared weight = sum of its two uses (hand backprop)."""
-    with autograd.record():
-        out = net(X)
-        loss = out.sum()
-    loss.backward()
-    x = X.asnumpy().astype(onp.float64)
-    w0, b0 = (net[0].weight.data().asnumpy(), net[0].bias.data().asnumpy())
-    ws, bs = (shared_layer.weight.data().asnumpy(),
-              shared_layer.bias.data().asnumpy())
-    w3, b3 = (net[3].weight.data().asnumpy(), net[3].bias.data().asnumpy())
-    h0 = relu(x @ w0.T + b0)
-    z1 = h0 @ ws.T + bs
-    h1 = relu(z1)
-    z2 = h1 @ ws.T + bs
-    h2 = relu(z2)
-    onp.testing.assert_allclose(out.asnumpy(), h2 @ w3.T + b3, rtol=1e-4,
-                                atol=1e-6)
-    g_h2 = onp.ones((x.shape[0], w3.shape[0])) @ w3
-    g_z2 = g_h2 * (z2 > 0)
-    second_use = g_z2.T @ h1
-    g_z1 = (g_z2 @ ws) * (z1 > 0)
-    first_use = g_z1.T @ h0
-    assert onp.abs(first_use).sum() > 0 and onp.abs(second_use).sum() > 0
-    onp.testing.assert_allclose(shared_layer.weight.grad().asnumpy(),
-                                first_use + second_use, rtol=1e-4, atol=1e-6)
 
 
 def test_tied_parameters_via_params_argument():
@@ -699,14 +599,6 @@ def test_lazy_init_exercise_mismatched_input_on_second_call(X):
 # --- section 5: custom layers -----------------------------------------------
 
 
-class CenteredLayer(nn.Block):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-
-    def forward(self, X):
-        return X - X.mean()
-
-
 def test_centered_layer():
     layer = CenteredLayer()
     Y = layer(np.array([1, 2, 3, 4, 5]))
@@ -724,19 +616,6 @@ def test_centered_layer_in_sequential():
     expected = dense_ref(X.asnumpy(), net[0])
     onp.testing.assert_allclose(Y.asnumpy(), expected - expected.mean(),
                                 rtol=1e-4, atol=1e-6)
-
-
-class MyDense(nn.Block):
-    # MXNet 1.x style: parameters from the block's params dict.
-    def __init__(self, units, in_units, **kwargs):
-        super().__init__(**kwargs)
-        self.weight = self.params.get('weight', shape=(in_units, units))
-        self.bias = self.params.get('bias', shape=(units,))
-
-    def forward(self, x):
-        linear = (np.dot(x, self.weight.data(ctx=x.ctx))
-                  + self.bias.data(ctx=x.ctx))
-        return npx.relu(linear)
 
 
 class MyDense2x(MyDense):

@@ -4,6 +4,7 @@ import os
 
 import numpy as onp
 import pytest
+from nets import Captured, small_mlp
 
 from d2lmini import autograd, gluon, init, np, npx
 from d2lmini.errors import (
@@ -18,12 +19,6 @@ from d2lmini.gluon import nn
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-
-
-def mlp():
-    net = nn.HybridSequential()
-    net.add(nn.Dense(8, activation="relu"), nn.Dense(3))
-    return net
 
 
 class Tied(gluon.HybridBlock):
@@ -57,22 +52,6 @@ class Shapes(gluon.HybridBlock):
         h = h[:, 1:, ...][..., None] * 0.5
         s = h.sum(axis=(1, 3)) + h[0, -1].sum()
         return npx.softmax(s, axis=-1)
-
-
-class Captured(gluon.HybridBlock):
-    """Constant arrays captured by the trace, a dtype keyword, non-finite floats."""
-
-    def __init__(self):
-        super().__init__()
-        self.dense = nn.Dense(3)
-        self.offset = np.array([1.0, -2.0, 3.0])
-        self.index = np.array([0, 2])
-        self.scale = gluon.Constant(np.array([2.0, 2.0, 2.0]))
-
-    def forward(self, x):
-        h = self.dense(x).astype("float64").astype("float32") + self.offset
-        h = np.clip(h * self.scale.data(), -np.inf, np.inf)
-        return npx.pick(h, self.index) + np.maximum(h, -1.5).sum()
 
 
 class TwoOutputs(gluon.HybridBlock):
@@ -124,7 +103,7 @@ def round_trip(make, *xs, name="net"):
 
 
 def test_mlp_round_trip_and_equal_graph():
-    net, clone, files = round_trip(mlp, np.random.normal(size=(2, 5)))
+    net, clone, files = round_trip(small_mlp, np.random.normal(size=(2, 5)))
     assert all(os.path.exists(f) for f in files)
     mine, theirs = str(clone.traced_graph), str(net.traced_graph)
     assert mine.splitlines()[1:] == theirs.splitlines()[1:]
@@ -163,7 +142,7 @@ def test_tuple_outputs_round_trip():
 
 
 def test_file_names_and_plain_contents():
-    net = mlp()
+    net = small_mlp()
     net.initialize()
     net.hybridize()
     net(np.ones((1, 3)))
@@ -182,7 +161,7 @@ def test_file_names_and_plain_contents():
 
 
 def test_export_needs_a_traced_graph():
-    net = mlp()
+    net = small_mlp()
     net.initialize()
     net(np.ones((1, 3)))  # eager: nothing traced
     with pytest.raises(HybridizationError, match="no traced graph"):
@@ -194,7 +173,7 @@ def test_export_needs_a_traced_graph():
 
 
 def test_export_warns_about_unused_parameters():
-    net = mlp()
+    net = small_mlp()
     net.unused = gluon.Parameter("unused", shape=(2,))
     net.initialize()
     net.hybridize()
@@ -223,7 +202,7 @@ def test_export_refuses_keywords_json_cannot_hold():
 # ---- validation of the graph file --------------------------------------------------
 @pytest.fixture
 def exported():
-    net = mlp()
+    net = small_mlp()
     net.initialize()
     net.hybridize()
     net(np.ones((2, 5)))
@@ -508,7 +487,7 @@ def test_op_keyword_out_of_range_is_refused_at_import():
 
 
 def test_a_mismatched_pair_is_refused_with_a_re_export_hint():
-    net = mlp()
+    net = small_mlp()
     net.initialize()
     net.hybridize()
     net(np.ones((2, 5)))
@@ -528,7 +507,7 @@ def test_a_mismatched_pair_is_refused_with_a_re_export_hint():
 
 
 def test_export_is_deterministic():
-    net = mlp()
+    net = small_mlp()
     net.initialize()
     net.hybridize()
     net(np.ones((2, 5)))

@@ -22,10 +22,9 @@ from pathlib import Path
 
 import numpy as onp
 import pytest
-from test_export import Captured
-from test_export import mlp as small_mlp
+from hybrid_checks import check_block
+from nets import EXAMPLES, Captured, chimera, hybridize_section_net, small_mlp
 from op_rows import NO_GRAD, ROWS, row_id, row_inputs
-from test_hybrid_chapter import EXAMPLES, check_block, chimera, hybridize_section_net
 
 import d2lmini
 from d2lmini import autograd, gluon, init, np, npx

@@ -1,9 +1,9 @@
 """The chapter's example blocks, hybridized: the same outputs and gradients as eager.
 
-Blocks of CHAPTER.md written as HybridBlocks (most are the classes of
-test_chapter_examples.py with HybridBlock mixed in, so the code is the chapter's
-own), each checked eagerly and hybridized (plain and static_alloc/static_shape; the
-whole net and only its children) with the checks of test_hybrid_property.py:
+Blocks of CHAPTER.md written as HybridBlocks (nets.EXAMPLES: most are the chapter's
+classes with HybridBlock mixed in, so the code is the chapter's own), each checked
+eagerly and hybridized (plain and static_alloc/static_shape; the whole net and only
+its children) with the checks of hybrid_checks.py:
 inference outputs, record + backward outputs and every gradient, results that
 survive later calls, and a new batch size. The FancyMLP with its `while` loop on a
 value must be refused with a clear error. A forward returning a tuple works too.
@@ -11,215 +11,33 @@ value must be refused with a clear error. A forward returning a tuple works too.
 
 import numpy as onp
 import pytest
-from test_chapter_examples import (
-    MLP,
-    CenteredLayer,
-    FixedHiddenMLP,
-    MyDense,
-    MySequential1x,
-    MySequential2x,
-    block1,
-    check_tied_gradient,
-    fixed_hidden_ref,
-)
-from test_hybrid_property import (
+from hybrid_checks import (
     MODES,
     Case,
-    case_for,
-    check_inference,
-    check_new_batch_size,
-    check_record,
-    check_results_survive,
+    check_block,
     close,
     close_record,
     eager,
     hybridize,
 )
+from nets import (
+    EXAMPLES,
+    FancyMLP,
+    HybridCenteredLayer,
+    HybridMySequential1x,
+    HybridMySequential2x,
+    HybridNestMLP,
+    check_tied_gradient,
+    chimera,
+    fixed_hidden_ref,
+    hybrid_sequential,
+    my_sequential,
+    tied,
+)
 
 import d2lmini
-from d2lmini import autograd, gluon, init, np, npx
+from d2lmini import autograd, gluon, init, np
 from d2lmini.gluon import nn
-
-
-def check_block(net, shape, other_batch=3, training=False):
-    """Every property of test_hybrid_property.py, for one chapter block."""
-    case = case_for(net, shape, other_batch, training)
-    check_inference(case)
-    check_record(case)
-    check_results_survive(case, fresh=True)
-    check_new_batch_size(case)
-    return case
-
-
-# --- the chapter's classes with HybridBlock mixed in (their own code runs) ----------
-
-
-class HybridMLP(MLP, gluon.HybridBlock):
-    pass
-
-
-class HybridMySequential1x(MySequential1x, gluon.HybridBlock):
-    pass
-
-
-class HybridMySequential2x(MySequential2x, gluon.HybridBlock):
-    pass
-
-
-class HybridCenteredLayer(CenteredLayer, gluon.HybridBlock):
-    pass
-
-
-class HybridMyDense(MyDense, gluon.HybridBlock):
-    pass
-
-
-class FancyMLP(FixedHiddenMLP, gluon.HybridBlock):
-    """The chapter's FixedHiddenMLP, `while` loop on a value included."""
-
-
-# --- hybridizable versions where the chapter's code cannot be reused as it is -------
-
-
-class FixedHiddenNoLoop(gluon.HybridBlock):
-    """FixedHiddenMLP without the value-dependent loop: a Constant, a reused Dense."""
-
-    def __init__(self, constant_2x=False):
-        super().__init__()
-        weight = np.random.uniform(size=(20, 20))
-        self.rand_weight = (gluon.Constant(weight) if constant_2x
-                            else self.params.get_constant("rand_weight", weight))
-        self.dense = nn.Dense(20, activation="relu")
-
-    def forward(self, X):
-        X = self.dense(X)
-        X = npx.relu(np.dot(X, self.rand_weight.data()) + 1)
-        X = self.dense(X)  # the same Dense again: shared parameters
-        return X.sum()
-
-
-class HybridNestMLP(gluon.HybridBlock):
-    def __init__(self):
-        super().__init__()
-        self.net = nn.HybridSequential()
-        self.net.add(nn.Dense(64, activation="relu"), nn.Dense(32, activation="relu"))
-        self.dense = nn.Dense(16, activation="relu")
-
-    def forward(self, X):
-        return self.dense(self.net(X))
-
-
-class HybridMyDense2x(gluon.HybridBlock):
-    """MyDense in the 2.x spelling (Parameter attributes), as hybrid_forward."""
-
-    def __init__(self, units, in_units):
-        super().__init__()
-        self.weight = gluon.Parameter("weight", shape=(in_units, units))
-        self.bias = gluon.Parameter("bias", shape=(units,))
-
-    def hybrid_forward(self, F, x, weight, bias):
-        return F.npx.relu(F.np.dot(x, weight) + bias)
-
-
-class ParallelBlock(gluon.HybridBlock):
-    """Exercise: run two nets on one input and concatenate."""
-
-    def __init__(self, net1, net2):
-        super().__init__()
-        self.net1, self.net2 = net1, net2
-
-    def forward(self, X):
-        return np.concatenate([self.net1(X), self.net2(X)], axis=1)
-
-
-class TensorReduction(gluon.HybridBlock):
-    """Exercise: y_k = sum_ij W_ijk x_i x_j."""
-
-    def __init__(self, in_units, units):
-        super().__init__()
-        self.weight = self.params.get("weight", shape=(in_units, in_units, units))
-
-    def forward(self, x):
-        n, d = x.shape
-        outer = (x.reshape(n, d, 1) * x.reshape(n, 1, d)).reshape(n, d * d)
-        return np.dot(outer, self.weight.data().reshape(d * d, -1))
-
-
-def hybrid_sequential(*blocks):
-    net = nn.HybridSequential()
-    net.add(*blocks)
-    return net
-
-
-def hybrid_block2():
-    net = nn.HybridSequential()
-    for _ in range(4):
-        net.add(hybrid_sequential(*block1()._children.values()))
-    return net
-
-
-def tied(how):
-    shared = nn.Dense(8, activation="relu")
-    third = {"params": nn.Dense(8, activation="relu", params=shared.params),
-             "share_parameters": nn.Dense(8, activation="relu").share_parameters(
-                 shared.params),
-             "same block": shared}[how]
-    return hybrid_sequential(nn.Dense(8, activation="relu"), shared, third,
-                             nn.Dense(10))
-
-
-def sequential_mlp():
-    return hybrid_sequential(nn.Dense(256, activation="relu"), nn.Dense(10))
-
-
-def my_sequential(cls):
-    net = cls()
-    net.add(nn.Dense(256, activation="relu"))
-    net.add(nn.Dense(10))
-    return net
-
-
-def chimera():
-    return hybrid_sequential(HybridNestMLP(), nn.Dense(20), FixedHiddenNoLoop())
-
-
-def hybridize_section_net():
-    """The hybridization section's net (BENCHMARKS.md W1)."""
-    return hybrid_sequential(nn.Dense(256, activation="relu"),
-                             nn.Dense(128, activation="relu"), nn.Dense(2))
-
-
-EXAMPLES = {  # name -> (factory, input shape)
-    "sequential Dense(256, relu), Dense(10)": (sequential_mlp, (2, 20)),
-    "MLP": (HybridMLP, (2, 20)),
-    "MySequential 1.x (_children[name])": (
-        lambda: my_sequential(HybridMySequential1x), (2, 20)),
-    "MySequential 2.x (register_child, block())": (
-        lambda: my_sequential(HybridMySequential2x), (2, 20)),
-    "FixedHiddenMLP without the loop": (FixedHiddenNoLoop, (2, 20)),
-    "FixedHiddenMLP without the loop, gluon.Constant": (
-        lambda: FixedHiddenNoLoop(constant_2x=True), (2, 20)),
-    "NestMLP": (HybridNestMLP, (2, 20)),
-    "chimera": (chimera, (2, 20)),
-    "nested block factories": (
-        lambda: hybrid_sequential(hybrid_block2(), nn.Dense(10)), (2, 20)),
-    "tied via params=": (lambda: tied("params"), (2, 20)),
-    "tied via share_parameters": (lambda: tied("share_parameters"), (2, 20)),
-    "tied: one block used twice": (lambda: tied("same block"), (2, 4)),
-    "CenteredLayer": (HybridCenteredLayer, (5,)),
-    "CenteredLayer after Dense(128)": (
-        lambda: hybrid_sequential(nn.Dense(128), HybridCenteredLayer()), (4, 8)),
-    "MyDense (params.get)": (lambda: HybridMyDense(units=3, in_units=5), (2, 5)),
-    "MyDense (Parameter, hybrid_forward)": (
-        lambda: HybridMyDense2x(units=3, in_units=5), (2, 5)),
-    "MyDense in a HybridSequential": (
-        lambda: hybrid_sequential(HybridMyDense(8, in_units=64),
-                                  HybridMyDense(1, in_units=8)), (2, 64)),
-    "ParallelBlock exercise": (
-        lambda: ParallelBlock(nn.Dense(10), nn.Dense(5)), (2, 20)),
-    "TensorReduction exercise": (lambda: TensorReduction(4, 3), (2, 4)),
-    "hybridize section net": (hybridize_section_net, (1, 512)),
-}
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

@@ -11,7 +11,7 @@ import stat
 
 import matplotlib
 import pytest
-from test_chapter_examples import MLP, FixedHiddenMLP, NestMLP
+from nets import MLP, FixedHiddenMLP, NestMLP
 
 from d2lmini import cpu, gluon, init, np
 from d2lmini.gluon import nn
