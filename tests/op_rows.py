@@ -3,8 +3,9 @@
 Each row names the OPS entry it exercises, a function written with the public API
 (np.*, npx.*, ndarray methods and operators), the same formula in plain NumPy
 (``onp``), input shapes and domain (e.g. positive for log), and keyword parameters.
-test_ops.py checks every row eagerly, test_executor.py through compiled plans and
-test_gpu.py on a GPU; new ops add their rows here (STYLE.md section 5).
+test_ops.py checks every row eagerly and hybridized, test_executor.py through the
+compiled plan in every mode, test_gpu.py on a GPU; a new op adds its rows here
+(STYLE.md section 5).
 """
 
 from typing import Callable, NamedTuple
@@ -12,6 +13,7 @@ from typing import Callable, NamedTuple
 import numpy as onp
 
 from d2lmini import np, npx
+from d2lmini.gluon import HybridBlock
 from d2lmini.ndarray import apply
 from d2lmini.ops import OPS
 
@@ -495,10 +497,28 @@ def row_id(r):
     return f"{r.op}-{r.note}" if r.note else r.op
 
 
-def row_inputs(r):
-    """The row's inputs as float64 NumPy arrays, the same on every run."""
-    rng = onp.random.default_rng(len(ROWS) + ROWS.index(r))  # fixed per row
+def row_inputs(r, draw=0):
+    """The row's inputs as float64 NumPy arrays, the same on every run; another
+    `draw` gives other values from the same domains."""
+    seed = len(ROWS) + ROWS.index(r) if draw == 0 else (draw, ROWS.index(r))
+    rng = onp.random.default_rng(seed)
     return [DOMAINS[d](rng, s) for d, s in zip(r.domain, r.shapes)]
+
+
+# Indexing with a traced array cannot be hybridized, on any device (by design:
+# test_graph.py checks the error); that row runs eagerly only.
+UNTRACEABLE = {"getitem-mask-from-x"}
+
+
+class RowBlock(HybridBlock):
+    """A HybridBlock whose forward is one row's function, to run it hybridized."""
+
+    def __init__(self, r):
+        super().__init__()
+        self._row = r
+
+    def forward(self, *xs):
+        return self._row.fn(*xs, **self._row.kw)
 
 
 # ---- ops without a gradient ------------------------------------------------------

@@ -24,7 +24,7 @@ import numpy as onp
 import pytest
 from hybrid_checks import check_block
 from nets import EXAMPLES, Captured, chimera, hybridize_section_net, small_mlp
-from op_rows import NO_GRAD, ROWS, row_id, row_inputs
+from op_rows import NO_GRAD, ROWS, UNTRACEABLE, row_id, row_inputs
 
 import d2lmini
 from d2lmini import autograd, gluon, init, np, npx
@@ -63,9 +63,7 @@ HOST_NUMPY = {"add-numpy-left", "subtract-numpy-left", "multiply-numpy-left",
               "matmul-numpy-left", "getitem-list-repeats", "getitem-array-repeats",
               "getitem-column-repeats", "getitem-pairs-repeats", "getitem-bool-mask",
               "getitem-bool-rows"}
-# - indexing with a traced array cannot be hybridized, on any device (by design:
-#   test_hybrid.py checks the error); that row runs eagerly only.
-UNTRACEABLE = {"getitem-mask-from-x"}
+# - UNTRACEABLE (op_rows.py) rows run eagerly only.
 _stale = (MADE_ON_DEFAULT_DEVICE | HOST_NUMPY | UNTRACEABLE) - {row_id(r) for r in ROWS}
 if _stale:
     raise AssertionError(f"test_gpu.py names rows op_rows.py does not have: {_stale}")
@@ -494,12 +492,12 @@ def test_benchmark_runs_on_the_gpu_and_names_it():
     net = initialized(hybridize_section_net(), (1, 512))
     X = on(DEVICE, standard_normal(1, 512))
     for train in (False, True):
-        result = d2lmini.benchmark(net, X, modes=list(d2lmini.utils.MODES), number=3,
+        result = d2lmini.benchmark(net, X, modes=list(d2lmini.timing.MODES), number=3,
                                    repeats=2, train=train)
         assert result.device == DEVICE and result.to_dict()["device"] == str(DEVICE)
         title = result.table().splitlines()[0]
         assert title.startswith(f"HybridSequential on {DEVICE}, inputs (1, 512)")
-        assert list(result.timings) == list(d2lmini.utils.MODES)
+        assert list(result.timings) == list(d2lmini.timing.MODES)
         assert all(t.median > 0 for t in result.timings.values())
         assert result.speedup is not None and not result.unavailable
     assert net(X).device == DEVICE

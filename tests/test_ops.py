@@ -8,12 +8,11 @@ NO_GRAD and must leave no gradient path. Real NumPy is ``onp``.
 
 import numpy as onp
 import pytest
-from op_rows import NO_GRAD, ROWS, row_id, row_inputs
+from op_rows import NO_GRAD, ROWS, UNTRACEABLE, RowBlock, row_id, row_inputs
 
 from d2lmini import autograd, np
 from d2lmini.autograd import Node
 from d2lmini.errors import AutogradError
-from d2lmini.gluon import HybridBlock
 from d2lmini.ndarray import apply, ndarray
 from d2lmini.ops import OPS, Op
 from d2lmini.testing import check_gradient
@@ -59,20 +58,7 @@ def test_gradient_matches_central_differences(r):
     assert r.op in _recorded_ops(out), f"row does not exercise {r.op}"
 
 
-class _RowBlock(HybridBlock):
-    def __init__(self, r):
-        super().__init__()
-        self._row = r
-
-    def forward(self, *xs):
-        return self._row.fn(*xs, **self._row.kw)
-
-
-# Rows whose function needs values while tracing (a mask made from x itself).
-_NOT_TRACEABLE = {"getitem-mask-from-x"}
-
-
-@pytest.mark.parametrize("r", [r for r in ROWS if row_id(r) not in _NOT_TRACEABLE],
+@pytest.mark.parametrize("r", [r for r in ROWS if row_id(r) not in UNTRACEABLE],
                          ids=row_id)
 def test_hybridized_matches_eager(r):
     xs = row_inputs(r)
@@ -87,7 +73,7 @@ def test_hybridized_matches_eager(r):
         out.backward(np.array(head(out.shape), dtype=out.dtype))
         return out.asnumpy(), [leaf.grad.asnumpy() for leaf in leaves]
 
-    net = _RowBlock(r)
+    net = RowBlock(r)
     eager_out, eager_grads = run(net)
     net.hybridize()
     for _ in range(2):  # the trace, then the cached plan
