@@ -1,10 +1,10 @@
 """Reverse-mode automatic differentiation on a define-by-run tape.
 
 Inside `record()`, each op whose inputs need gradients leaves a Node (the op, its
-saved inputs and output, its parents); `backward()` walks the nodes from the head in
-reverse topological order, calling each op's VJP rule, and stores the gradients in
-the leaves' `.grad`; `grad()` returns them instead. First order only. Shown in
-chapter05/02_parameters.
+saved inputs and output, its parents), made by record_op() and nowhere else;
+`backward()` walks the nodes from the head in reverse topological order, calling
+each op's VJP rule, and stores the gradients in the leaves' `.grad`; `grad()`
+returns them instead. First order only. Shown in chapter05/02_parameters.
 """
 
 from .device import xp_of
@@ -100,6 +100,19 @@ class Node:
             out,
             parents,
         )
+
+
+def record_op(op, inputs, kw, out, parents):
+    """Put `op` on the tape behind the array `out`, if a parent needs a gradient.
+
+    `inputs`: the raw inputs the VJP will read; `parents`: per input, its Node, the
+    leaf array itself, or None. Every tape node is made here: eager ops, the
+    arithmetic fast path and compiled plans all call it.
+    """
+    for p in parents:
+        if p is not None:
+            out._node = Node(op, kw, inputs, out._data, parents)
+            return
 
 
 def _toposort(roots):
@@ -273,13 +286,8 @@ def _propagate(heads, head_grads, retain_graph, what):
                 "the first call if you need two, or run the forward again inside "
                 "autograd.record()."
             )
-        if node.op.masked:
-            needs = tuple([p is not None for p in node.parents])
-            grads = node.op.vjp(
-                entry[1], node.out, *node.inputs, needs=needs, **node.kw
-            )
-        else:
-            grads = node.op.vjp(entry[1], node.out, *node.inputs, **node.kw)
+        needs = tuple([p is not None for p in node.parents])
+        grads = node.op.vjp(entry[1], node.out, needs, *node.inputs, **node.kw)
         for parent, g in zip(node.parents, grads):
             if parent is None:
                 continue

@@ -1,7 +1,8 @@
 """The ndarray: one backend array plus what autograd needs, and apply(), where ops run.
 
 Outside autograd.record() an op costs the backend call plus a thin wrapper; inside,
-apply() also leaves a tape Node. Shown in chapter05/01_layers_and_blocks.ipynb.
+apply() also leaves a tape Node (autograd.record_op). The op rows come from
+optable.py. Shown in chapter05/01_layers_and_blocks.ipynb.
 """
 
 import operator
@@ -9,11 +10,10 @@ import operator
 import numpy as onp
 
 from . import device as _dev
-from . import ops_array, ops_math, ops_shape  # noqa: F401  (register their ops)
-from .autograd import STATE, Node, backward
+from .autograd import STATE, backward, record_op
 from .errors import AutogradError, DeviceError, ShapeError, rewrite_advice
 from .missing import no_attribute
-from .ops import OPS
+from .optable import OPS
 from .shapecodes import shape_v1
 
 _ND = onp.ndarray
@@ -70,11 +70,8 @@ def apply(op, *args, **kw):
             raise _broadcast_error(op, raws, exc) from None
         raise
     if STATE.recording and op.vjp is not None:
-        parents = tuple([_parent(a) if type(a) is ndarray else None for a in args])
-        for p in parents:
-            if p is not None:
-                out._node = Node(op, kw, raws, out._data, parents)
-                break
+        record_op(op, raws, kw, out,
+                  tuple([_parent(a) if type(a) is ndarray else None for a in args]))
     return out
 
 
@@ -108,14 +105,8 @@ def _binary(name, swap=False):
                     if STATE.recording and differentiable:
                         pa = _parent(self)
                         pb = _parent(other) if type(other) is ndarray else None
-                        if pa is not None or pb is not None:
-                            out._node = Node(
-                                op,
-                                _NO_KW,
-                                (o, d) if swap else (d, o),
-                                out._data,
-                                (pb, pa) if swap else (pa, pb),
-                            )
+                        record_op(op, (o, d) if swap else (d, o), _NO_KW, out,
+                                  (pb, pa) if swap else (pa, pb))
                     return out
         if not isinstance(other, (ndarray,) + _SCALARS):
             other = array_like(other, self)
@@ -349,6 +340,7 @@ class ndarray:
 
     # ---- reading and arithmetic ------------------------------------------------------
     def __getitem__(self, key):
+        # Unrecorded, untraced CPU indexing is the forward alone: no tape, no checks.
         if not STATE.recording and STATE.tracer is None and type(self._data) is _ND:
             return _wrap(self._data[_raw_key(key)])
         return apply(OPS["getitem"], self, key=_raw_key(key))

@@ -1,9 +1,9 @@
-"""The op registry: every primitive's forward and its gradient rule, side by side.
+"""The op table's row type, the table, and the elementwise and reduction rows.
 
-A forward takes raw arrays (NumPy or CuPy) and keyword parameters and returns a raw
-array. Its VJP takes the incoming cotangent `g`, the output `out`, the same inputs and
-keywords, and returns one cotangent per input (None where none flows). The eager path
-(ndarray.apply) and, later, the tracer and compiled plans all use these entries.
+Each Op row holds every fact about one primitive: its forward on raw arrays (NumPy
+or CuPy), its VJP rule, and the flags the executor plans with. ops_array, ops_math
+and ops_shape add more rows; optable.py assembles them into OPS. Every way an op
+runs (eager apply(), the tracer, a compiled plan, backward) reads these rows.
 """
 
 import operator
@@ -12,44 +12,60 @@ import numpy as onp
 
 from .device import xp_of
 
-_ND = onp.ndarray
-# The generator behind np.random and dropout; np.random.seed replaces it. Made on
-# first use: NumPy imports its random module lazily, and so do we.
-RNG = [None]
-
-
-def rng():
-    if RNG[0] is None:
-        RNG[0] = onp.random.default_rng()
-    return RNG[0]
-
 
 class Op:
-    """One primitive. `vjp=None` marks it non-differentiable (no gradient flows).
+    """One primitive.
 
-    `masked=True`: the VJP takes `needs`, one flag per input, and skips cotangents
-    nobody needs (for products, where they are expensive).
-    `random=True`: the forward draws random numbers; its output has the shape and
-    dtype of its first input, so the tracer learns them without drawing any.
+    fwd(*inputs, **kw) gives a raw array. With `out=True` it also takes `out=`, a
+    buffer of the result's shape and dtype, and writes the result there (a compiled
+    plan runs it in place that way).
+    vjp(g, out, needs, *inputs, **kw) gives one cotangent per input, None where none
+    flows; `needs` holds one flag per input, and a rule may skip the cotangents
+    nobody needs (the products do). vjp=None: no gradient flows.
+    elementwise: element i of the output depends on element i of the inputs.
+    fresh: the output is a new array, never a view of an input (all elementwise ops).
+    random: the forward draws random numbers; random_stand_in gives its shape.
     """
 
-    __slots__ = ("name", "fwd", "vjp", "elementwise", "masked", "random")
+    __slots__ = ("name", "fwd", "vjp", "elementwise", "out", "fresh", "random")
 
-    def __init__(self, name, fwd, vjp=None, elementwise=False, masked=False,
-                 random=False):
+    def __init__(self, name, fwd, vjp=None, elementwise=False, out=False,
+                 fresh=False, random=False):
         self.name, self.fwd, self.vjp, self.elementwise = name, fwd, vjp, elementwise
-        self.masked, self.random = masked, random
+        self.out, self.fresh, self.random = out, fresh or elementwise, random
 
     def __repr__(self):
         return f"Op({self.name})"
 
 
+class Rows(list):
+    """The rows one module defines, in order; optable.py registers them in OPS."""
+
+    def add(self, name, fwd, vjp=None, elementwise=False, **flags):
+        self.append(Op(name, fwd, vjp, elementwise, **flags))
+        return self[-1]
+
+
 OPS = {}
 
 
-def defop(name, fwd, vjp=None, elementwise=False, masked=False, random=False):
-    OPS[name] = Op(name, fwd, vjp, elementwise, masked, random)
-    return OPS[name]
+def register(rows):
+    """Put `rows` into OPS; a name defined twice is a bug in the library."""
+    for op in rows:
+        if op.name in OPS:
+            raise ValueError(f"op {op.name!r} is defined twice; rename one of them")
+        OPS[op.name] = op
+
+
+def random_stand_in(kw, inputs):
+    """What a random op gives, learned without drawing (for the tracer and the
+    graph reader): zeros of its `size` and `dtype`, or of its first input's."""
+    if "size" in kw:
+        return onp.zeros(kw["size"], kw.get("dtype", onp.float32))
+    return onp.zeros(inputs[0].shape, inputs[0].dtype)
+
+
+ROWS = Rows()
 
 
 def unbroadcast(g, shape):
@@ -83,30 +99,37 @@ def _float_result(out, a, b=None):
     return out
 
 
-def _promoting(fn):
+def _promoting(fn, ufunc):
     # As MXNet: int32 + float32 (or + 0.5) gives float32, where NumPy gives float64.
-    def fwd(a, b):
-        return _float_result(fn(a, b), a, b)
+    # Given `out`, the plan chose a buffer of the result's dtype: the ufunc fills it.
+    def fwd(a, b, out=None):
+        if out is None:
+            return _float_result(fn(a, b), a, b)
+        return getattr(xp_of(out), ufunc)(a, b, out=out)
 
     return fwd
 
 
+def _add_vjp(g, out, needs, a, b):
+    return _ub(g, a), _ub(g, b)
+
+
+def _multiply_vjp(g, out, needs, a, b):
+    return _ub(g * b, a), _ub(g * a, b)
+
+
 # ---- elementwise binary ----------------------------------------------------------
-defop("add", _promoting(operator.add), lambda g, out, a, b: (_ub(g, a), _ub(g, b)),
-      True)
-defop("subtract", _promoting(operator.sub),
-      lambda g, out, a, b: (_ub(g, a), _ub(-g, b)), True)
-defop("multiply", _promoting(operator.mul),
-      lambda g, out, a, b: (_ub(g * b, a), _ub(g * a, b)), True)
-defop(
-    "true_divide",
-    lambda a, b: _float_result(operator.truediv(a, b), a, b),
-    lambda g, out, a, b: (_ub(g / b, a), _ub(-g * out / b, b)),
-    True,
-)
+ROWS.add("add", _promoting(operator.add, "add"), _add_vjp, True, out=True)
+ROWS.add("subtract", _promoting(operator.sub, "subtract"),
+         lambda g, out, needs, a, b: (_ub(g, a), _ub(-g, b)), True, out=True)
+ROWS.add("multiply", _promoting(operator.mul, "multiply"), _multiply_vjp, True,
+         out=True)
+ROWS.add("true_divide", _promoting(operator.truediv, "true_divide"),
+         lambda g, out, needs, a, b: (_ub(g / b, a), _ub(-g * out / b, b)), True,
+         out=True)
 
 
-def _power_vjp(g, out, a, b):
+def _power_vjp(g, out, needs, a, b):
     xp = xp_of(out)
     ga = g * b * a ** (b - 1) if hasattr(a, "shape") else None
     gb = None
@@ -119,10 +142,10 @@ def _power_vjp(g, out, a, b):
     ) if gb is not None else None
 
 
-defop("power", _promoting(operator.pow), _power_vjp, True)
+ROWS.add("power", _promoting(operator.pow, "power"), _power_vjp, True, out=True)
 
 
-def _choose_vjp(g, out, a, b):
+def _choose_vjp(g, out, needs, a, b):
     # As MXNet (backward of maximum: a >= b, b < a): a tie goes to the first
     # argument; against a Python number the array gets it (x >= 0 in maximum(0, x)).
     if not hasattr(a, "shape"):
@@ -131,18 +154,17 @@ def _choose_vjp(g, out, a, b):
     return _ub(g * pick_a, a), _ub(g * ~pick_a, b)
 
 
-defop(
-    "maximum",
-    lambda a, b: xp_of(a if hasattr(a, "shape") else b).maximum(a, b),
-    _choose_vjp,
-    True,
-)
-defop(
-    "minimum",
-    lambda a, b: xp_of(a if hasattr(a, "shape") else b).minimum(a, b),
-    _choose_vjp,
-    True,
-)
+def _choosing(ufunc):
+    # maximum(0, x): the array module comes from whichever argument is an array.
+    def fwd(a, b, out=None):
+        xp = xp_of(a if hasattr(a, "shape") else b)
+        return getattr(xp, ufunc)(a, b, out=out)
+
+    return fwd
+
+
+ROWS.add("maximum", _choosing("maximum"), _choose_vjp, True, out=True)
+ROWS.add("minimum", _choosing("minimum"), _choose_vjp, True, out=True)
 for _name, _fn in [
     ("equal", operator.eq),
     ("not_equal", operator.ne),
@@ -153,44 +175,74 @@ for _name, _fn in [
     ("floor_divide", operator.floordiv),
     ("mod", operator.mod),
 ]:
-    defop(_name, _fn, None, True)
+    ROWS.add(_name, _fn, None, True)
+
 
 # ---- elementwise unary -----------------------------------------------------------
-def _floating(fn):
+def _floating(ufunc):
     # exp, log, ... of integers: float32, where NumPy gives float64. (Differs from
     # MXNet 1.9.1, which truncates the result back to the integer dtype.)
-    def fwd(x):
-        return _float_result(fn(x), x)
+    def fwd(x, out=None):
+        if out is None:
+            return _float_result(getattr(xp_of(x), ufunc)(x), x)
+        return getattr(xp_of(out), ufunc)(x, out=out)
 
     return fwd
 
 
-defop("negative", operator.neg, lambda g, out, x: (-g,), True)
-defop("abs", lambda x: xp_of(x).abs(x), lambda g, out, x: (g * xp_of(x).sign(x),), True)
-defop("sqrt", _floating(lambda x: xp_of(x).sqrt(x)),
-      lambda g, out, x: (g * 0.5 / out,), True)
-defop("square", lambda x: x * x, lambda g, out, x: (g * 2 * x,), True)
-defop("exp", _floating(lambda x: xp_of(x).exp(x)), lambda g, out, x: (g * out,), True)
-defop("log", _floating(lambda x: xp_of(x).log(x)), lambda g, out, x: (g / x,), True)
-defop("sin", _floating(lambda x: xp_of(x).sin(x)),
-      lambda g, out, x: (g * xp_of(x).cos(x),), True)
-defop("cos", _floating(lambda x: xp_of(x).cos(x)),
-      lambda g, out, x: (-g * xp_of(x).sin(x),), True)
-defop("tanh", _floating(lambda x: xp_of(x).tanh(x)),
-      lambda g, out, x: (g * (1 - out * out),), True)
-defop(
-    "relu", lambda x: xp_of(x).maximum(x, 0), lambda g, out, x: (g * (out > 0),), True
-)
-# 0.5 * (tanh(x/2) + 1) equals the logistic function and never overflows.
-defop(
-    "sigmoid",
-    _floating(lambda x: 0.5 * (xp_of(x).tanh(0.5 * x) + 1)),
-    lambda g, out, x: (g * out * (1 - out),),
-    True,
-)
+def _keeping(ufunc):
+    # negative and abs keep the input's dtype, integers included.
+    def fwd(x, out=None):
+        return getattr(xp_of(x), ufunc)(x, out=out)
+
+    return fwd
 
 
-def _clip_vjp(g, out, x, a_min=None, a_max=None):
+def _square(x, out=None):
+    return x * x if out is None else xp_of(out).multiply(x, x, out=out)
+
+
+def _relu(x, out=None):
+    return xp_of(x).maximum(x, 0, out=out)
+
+
+def _sigmoid(x, out=None):
+    # 0.5 * (tanh(x/2) + 1) equals the logistic function and never overflows; on a
+    # float array it runs as four passes over one buffer (`out`, or a new one).
+    xp = xp_of(x)
+    if out is None:
+        if x.dtype.kind != "f" or x.ndim == 0:
+            return _float_result(0.5 * (xp.tanh(0.5 * x) + 1), x)
+        out = xp.multiply(x, 0.5)
+    else:
+        xp.multiply(x, 0.5, out=out)
+    xp.tanh(out, out=out)
+    xp.add(out, 1, out=out)
+    return xp.multiply(out, 0.5, out=out)
+
+
+ROWS.add("negative", _keeping("negative"), lambda g, out, needs, x: (-g,), True,
+         out=True)
+ROWS.add("abs", _keeping("absolute"),
+         lambda g, out, needs, x: (g * xp_of(x).sign(x),), True, out=True)
+ROWS.add("sqrt", _floating("sqrt"), lambda g, out, needs, x: (g * 0.5 / out,), True,
+         out=True)
+ROWS.add("square", _square, lambda g, out, needs, x: (g * 2 * x,), True, out=True)
+ROWS.add("exp", _floating("exp"), lambda g, out, needs, x: (g * out,), True,
+         out=True)
+ROWS.add("log", _floating("log"), lambda g, out, needs, x: (g / x,), True, out=True)
+ROWS.add("sin", _floating("sin"), lambda g, out, needs, x: (g * xp_of(x).cos(x),),
+         True, out=True)
+ROWS.add("cos", _floating("cos"), lambda g, out, needs, x: (-g * xp_of(x).sin(x),),
+         True, out=True)
+ROWS.add("tanh", _floating("tanh"), lambda g, out, needs, x: (g * (1 - out * out),),
+         True, out=True)
+ROWS.add("relu", _relu, lambda g, out, needs, x: (g * (out > 0),), True, out=True)
+ROWS.add("sigmoid", _sigmoid, lambda g, out, needs, x: (g * out * (1 - out),), True,
+         out=True)
+
+
+def _clip_vjp(g, out, needs, x, a_min=None, a_max=None):
     keep = xp_of(x).ones(x.shape, bool)
     if a_min is not None:
         keep &= x >= a_min
@@ -199,62 +251,24 @@ def _clip_vjp(g, out, x, a_min=None, a_max=None):
     return (g * keep,)
 
 
-defop(
-    "clip",
-    lambda x, a_min=None, a_max=None: xp_of(x).clip(x, a_min, a_max),
-    _clip_vjp,
-    True,
-)
-defop(
+ROWS.add("clip", lambda x, a_min=None, a_max=None, out=None: xp_of(x).clip(
+    x, a_min, a_max, out=out), _clip_vjp, True, out=True)
+ROWS.add(
     "astype",
     lambda x, dtype: x.astype(dtype),
-    lambda g, out, x, dtype: (g.astype(x.dtype),),
+    lambda g, out, needs, x, dtype: (g.astype(x.dtype),),
 )
-defop("copy", lambda x: x.copy(), lambda g, out, x: (g,))
+ROWS.add("copy", lambda x: x.copy(), lambda g, out, needs, x: (g,))
 def _where_vjp(g, c, a, b):
     return None, _ub(g * c, a), _ub(g * ~c, b)
 
 
-defop(
+ROWS.add(
     "where",
     lambda c, a, b: _float_result(xp_of(c).where(c, a, b), a, b),
-    lambda g, out, c, a, b: _where_vjp(g, xp_of(g).asarray(c, dtype=bool), a, b),
+    lambda g, out, needs, c, a, b: _where_vjp(g, xp_of(g).asarray(c, dtype=bool), a,
+                                             b),
 )
-
-
-def _dropout_mask(x, p):
-    keep = rng().random(x.shape, dtype=onp.float32) >= p
-    mask = keep.astype(x.dtype) / (1 - p)
-    return mask if type(x) is _ND else xp_of(x).asarray(mask)
-
-
-# Random, no gradient: Dropout multiplies it in.
-defop("dropout_mask", _dropout_mask, random=True)
-
-
-# np.random's draws as ops, so that a hybridized forward draws anew at every call
-# (a plan replays the op) instead of freezing one draw as a constant. Drawn on the
-# CPU in float32, then cast: a seed gives the same numbers everywhere.
-def _uniform(low=0.0, high=1.0, size=(), dtype="float32"):
-    raw = low + (high - low) * rng().random(size, dtype=onp.float32)
-    return onp.asarray(raw).astype(dtype, copy=False)
-
-
-def _normal(loc=0.0, scale=1.0, size=(), dtype="float32"):
-    raw = loc + scale * rng().standard_normal(size, dtype=onp.float32)
-    return onp.asarray(raw).astype(dtype, copy=False)
-
-
-defop("random_uniform", _uniform, random=True)
-defop("random_normal", _normal, random=True)
-
-
-def random_stand_in(kw, inputs):
-    """What a random op gives, learned without drawing (for the tracer and the
-    graph reader): zeros of its `size` and `dtype`, or of its first input's."""
-    if "size" in kw:
-        return onp.zeros(kw["size"], kw.get("dtype", onp.float32))
-    return onp.zeros(inputs[0].shape, inputs[0].dtype)
 
 
 # ---- reductions ------------------------------------------------------------------
@@ -290,25 +304,25 @@ def _spread(g, shape):
 _SMALL = 4096  # elements
 
 
-def _sum_vjp(g, out, x, axis=None, keepdims=False):
+def _sum_vjp(g, out, needs, x, axis=None, keepdims=False):
     return (_spread(_expand(g, x, axis, keepdims), x.shape),)
 
 
-def _mean_vjp(g, out, x, axis=None, keepdims=False):
+def _mean_vjp(g, out, needs, x, axis=None, keepdims=False):
     count = 1
     for a in _axes(axis, x.ndim):
         count *= x.shape[a]
     return (_spread(_expand(g / count, x, axis, keepdims), x.shape),)
 
 
-def _extreme_vjp(g, out, x, axis=None, keepdims=False):
+def _extreme_vjp(g, out, needs, x, axis=None, keepdims=False):
     # As MXNet (backward uses x == out): every tied maximum gets the full gradient,
     # so x.max() of [1, 3, 3] sends [0, 1, 1]. (An even split would sum to one.)
     hit = x == _expand(out, x, axis, keepdims)
     return (_expand(g, x, axis, keepdims) * hit,)
 
 
-def _prod_vjp(g, out, x, axis=None, keepdims=False):
+def _prod_vjp(g, out, needs, x, axis=None, keepdims=False):
     # Differs from a full implementation: inputs containing zeros get no gradient.
     return (_expand(g * out, x, axis, keepdims) / x,)
 
@@ -331,7 +345,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     )
 
 
-def _norm_vjp(g, out, x, ord=None, axis=None, keepdims=False):
+def _norm_vjp(g, out, needs, x, ord=None, axis=None, keepdims=False):
     xp = xp_of(x)
     if ord == 1:
         return (_expand(g, x, axis, keepdims) * xp.sign(x),)
@@ -356,23 +370,23 @@ def _sum(x, axis=None, keepdims=False):
                  dtype=x.dtype if kind in "iu" else None)
 
 
-defop("sum", _sum, _sum_vjp)
-defop("mean", _mean, _mean_vjp)
-defop(
+ROWS.add("sum", _sum, _sum_vjp)
+ROWS.add("mean", _mean, _mean_vjp)
+ROWS.add(
     "max",
     lambda x, axis=None, keepdims=False: x.max(axis=axis, keepdims=keepdims),
     _extreme_vjp,
 )
-defop(
+ROWS.add(
     "min",
     lambda x, axis=None, keepdims=False: x.min(axis=axis, keepdims=keepdims),
     _extreme_vjp,
 )
-defop(
+ROWS.add(
     "prod",
     lambda x, axis=None, keepdims=False: x.prod(axis=axis, keepdims=keepdims),
     _prod_vjp,
 )
-defop("argmax", lambda x, axis=None: x.argmax(axis=axis))
-defop("argmin", lambda x, axis=None: x.argmin(axis=axis))
-defop("norm", _norm, _norm_vjp)
+ROWS.add("argmax", lambda x, axis=None: x.argmax(axis=axis))
+ROWS.add("argmin", lambda x, axis=None: x.argmin(axis=axis))
+ROWS.add("norm", _norm, _norm_vjp)

@@ -6,11 +6,13 @@ Same rules as ops.py (which owns the registry): forward on raw arrays, VJP besid
 import numpy as onp
 
 from .device import xp_of
-from .ops import OPS, defop, unbroadcast
+from .ops import Rows, _multiply_vjp, unbroadcast
+
+ROWS = Rows()
 
 
 # ---- products --------------------------------------------------------------------
-def _matmul_vjp(g, out, a, b, needs=(True, True)):
+def _matmul_vjp(g, out, needs, a, b):
     xp = xp_of(g)
     if a.ndim == 1 and b.ndim == 1:
         return g * b, g * a
@@ -26,39 +28,43 @@ def _matmul_vjp(g, out, a, b, needs=(True, True)):
     return ga, gb
 
 
-def _dot_vjp(g, out, a, b, needs=(True, True)):
+def _dot_vjp(g, out, needs, a, b):
     if getattr(a, "ndim", 0) == 0 or getattr(b, "ndim", 0) == 0:  # a scalar factor
-        return OPS["multiply"].vjp(g, out, a, b)
+        return _multiply_vjp(g, out, needs, a, b)
     if b.ndim > 2:
         raise NotImplementedError(
             "np.dot gradient for a second argument with more than 2 dimensions is "
             "not supported; use np.matmul, whose batching rules are clearer"
         )
-    return _matmul_vjp(g, out, a, b, needs)
+    return _matmul_vjp(g, out, needs, a, b)
 
 
-defop("matmul", lambda a, b: xp_of(a).matmul(a, b), _matmul_vjp, masked=True)
+ROWS.add("matmul", lambda a, b: xp_of(a).matmul(a, b), _matmul_vjp)
+
+
 def _dot(a, b):
     if not hasattr(a, "shape") or not hasattr(b, "shape"):
         return a * b  # np.dot with a Python number (CuPy's dot takes arrays only)
     return xp_of(a).dot(a, b)
 
 
-defop("dot", _dot, _dot_vjp, masked=True)
+ROWS.add("dot", _dot, _dot_vjp)
 
 
-def _fully_connected(x, w, b=None, flatten=True, relu=False):
+def _fully_connected(x, w, b=None, flatten=True, relu=False, out=None):
+    # One BLAS product (into `out` when a plan gives a buffer), then the bias and
+    # the ReLU in place on that array.
+    xp = xp_of(x)
     x2 = x.reshape(x.shape[0], -1) if flatten else x
-    out = x2 @ w.T
+    y = xp.dot(x2, w.T, out=out) if x2.ndim == 2 else xp.matmul(x2, w.T, out=out)
     if b is not None:
-        out += b
-    if relu:  # Dense(..., activation='relu'): done in place on a fresh array
-        xp_of(out).maximum(out, 0, out=out)
-    return out
+        y += b
+    if relu:  # Dense(..., activation='relu')
+        xp.maximum(y, 0, out=y)
+    return y
 
 
-def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, relu=False,
-                         needs=(True,) * 3):
+def _fully_connected_vjp(g, out, needs, x, w, b=None, flatten=True, relu=False):
     if relu:
         g = g * (out > 0)
     g2 = g.reshape(-1, w.shape[0])
@@ -70,7 +76,8 @@ def _fully_connected_vjp(g, out, x, w, b=None, flatten=True, relu=False,
 
 # Dense's whole affine map as one op: x @ w.T + b (weight stored (units, in_units)),
 # optionally followed by ReLU, which saves a pass and an array per layer.
-defop("fully_connected", _fully_connected, _fully_connected_vjp, masked=True)
+ROWS.add("fully_connected", _fully_connected, _fully_connected_vjp, out=True,
+         fresh=True)
 
 
 # ---- softmax family --------------------------------------------------------------
@@ -84,17 +91,20 @@ def _log_softmax(x, axis=-1):
     return shifted - xp_of(x).log(xp_of(x).exp(shifted).sum(axis=axis, keepdims=True))
 
 
-defop(
+ROWS.add(
     "softmax",
     _softmax,
-    lambda g, out, x, axis=-1: (out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    lambda g, out, needs, x, axis=-1: (
+        out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+    fresh=True,
 )
-defop(
+ROWS.add(
     "log_softmax",
     _log_softmax,
-    lambda g, out, x, axis=-1: (
+    lambda g, out, needs, x, axis=-1: (
         g - xp_of(out).exp(out) * g.sum(axis=axis, keepdims=True),
     ),
+    fresh=True,
 )
 
 
@@ -108,7 +118,7 @@ def _pick(x, index, axis=-1, keepdims=False):
     return out if keepdims else out.squeeze(axis)
 
 
-def _pick_vjp(g, out, x, index, axis=-1, keepdims=False):
+def _pick_vjp(g, out, needs, x, index, axis=-1, keepdims=False):
     xp = xp_of(x)
     gx = xp.zeros(x.shape, g.dtype)
     g = g if keepdims else xp.expand_dims(g, axis % x.ndim)
@@ -116,48 +126,48 @@ def _pick_vjp(g, out, x, index, axis=-1, keepdims=False):
     return gx, None
 
 
-defop("pick", _pick, _pick_vjp)
+ROWS.add("pick", _pick, _pick_vjp)
 
 
 # ---- shapes ----------------------------------------------------------------------
-def _back_to_shape(g, out, x, **kw):
+def _back_to_shape(g, out, needs, x, **kw):
     return (g.reshape(x.shape),)
 
 
-defop("reshape", lambda x, newshape: x.reshape(newshape), _back_to_shape)
-defop("expand_dims", lambda x, axis: xp_of(x).expand_dims(x, axis), _back_to_shape)
-defop("squeeze", lambda x, axis=None: x.squeeze(axis), _back_to_shape)
-defop(
+ROWS.add("reshape", lambda x, newshape: x.reshape(newshape), _back_to_shape)
+ROWS.add("expand_dims", lambda x, axis: xp_of(x).expand_dims(x, axis), _back_to_shape)
+ROWS.add("squeeze", lambda x, axis=None: x.squeeze(axis), _back_to_shape)
+ROWS.add(
     "broadcast_to",
     lambda x, shape: xp_of(x).broadcast_to(x, shape),
-    lambda g, out, x, shape: (unbroadcast(g, x.shape),),
+    lambda g, out, needs, x, shape: (unbroadcast(g, x.shape),),
 )
 
 
-def _transpose_vjp(g, out, x, axes=None):
+def _transpose_vjp(g, out, needs, x, axes=None):
     if axes is None:
         return (g.transpose(),)
     return (g.transpose(onp.argsort([a % x.ndim for a in axes])),)
 
 
-defop("transpose", lambda x, axes=None: x.transpose(axes), _transpose_vjp)
+ROWS.add("transpose", lambda x, axes=None: x.transpose(axes), _transpose_vjp)
 
 
-def _concatenate_vjp(g, out, *xs, axis=0):
+def _concatenate_vjp(g, out, needs, *xs, axis=0):
     cuts = onp.cumsum([x.shape[axis] for x in xs])[:-1]
     return tuple(xp_of(g).split(g, cuts, axis=axis))
 
 
-def _stack_vjp(g, out, *xs, axis=0):
+def _stack_vjp(g, out, needs, *xs, axis=0):
     return tuple(xp_of(g).moveaxis(g, axis, 0))
 
 
-defop(
+ROWS.add(
     "concatenate",
     lambda *xs, axis=0: xp_of(xs[0]).concatenate(xs, axis=axis),
     _concatenate_vjp,
 )
-defop("stack", lambda *xs, axis=0: xp_of(xs[0]).stack(xs, axis=axis), _stack_vjp)
+ROWS.add("stack", lambda *xs, axis=0: xp_of(xs[0]).stack(xs, axis=axis), _stack_vjp)
 
 
 # ---- indexing --------------------------------------------------------------------
@@ -166,7 +176,7 @@ def _is_advanced(key):
     return any(hasattr(k, "shape") or isinstance(k, list) for k in parts)
 
 
-def _getitem_vjp(g, out, x, key):
+def _getitem_vjp(g, out, needs, x, key):
     xp = xp_of(g)
     gx = xp.zeros(x.shape, g.dtype)
     if _is_advanced(key):
@@ -176,4 +186,4 @@ def _getitem_vjp(g, out, x, key):
     return (gx,)
 
 
-defop("getitem", lambda x, key: x[key], _getitem_vjp)
+ROWS.add("getitem", lambda x, key: x[key], _getitem_vjp)

@@ -7,11 +7,13 @@ Same rules as ops.py (which owns the registry): forward on raw arrays, VJP besid
 import numpy as onp
 
 from .device import xp_of
-from .ops import defop
+from .ops import Rows
+
+ROWS = Rows()
 
 
 # ---- repeating and tiling --------------------------------------------------------
-def _tile_vjp(g, out, x, reps):
+def _tile_vjp(g, out, needs, x, reps):
     ndim = max(x.ndim, len(reps))
     shape = (1,) * (ndim - x.ndim) + x.shape
     reps = (1,) * (ndim - len(reps)) + tuple(reps)
@@ -27,7 +29,7 @@ def _scatter_add(xp, shape, axis, index, g):
     return gx
 
 
-def _repeat_vjp(g, out, x, repeats, axis=None):
+def _repeat_vjp(g, out, needs, x, repeats, axis=None):
     xp = xp_of(g)
     flat = x.reshape(-1) if axis is None else x
     axis = 0 if axis is None else axis % x.ndim
@@ -35,31 +37,32 @@ def _repeat_vjp(g, out, x, repeats, axis=None):
     return (_scatter_add(xp, flat.shape, axis, index, g).reshape(x.shape),)
 
 
-defop("tile", lambda x, reps: xp_of(x).tile(x, reps), _tile_vjp)
-defop("repeat", lambda x, repeats, axis=None: xp_of(x).repeat(x, repeats, axis),
-      _repeat_vjp)
+ROWS.add("tile", lambda x, reps: xp_of(x).tile(x, reps), _tile_vjp)
+ROWS.add("repeat", lambda x, repeats, axis=None: xp_of(x).repeat(x, repeats, axis),
+         _repeat_vjp)
 
 # ---- reordering ------------------------------------------------------------------
-defop("flip", lambda x, axis=None: xp_of(x).flip(x, axis),
-      lambda g, out, x, axis=None: (xp_of(g).flip(g, axis),))
+ROWS.add("flip", lambda x, axis=None: xp_of(x).flip(x, axis),
+         lambda g, out, needs, x, axis=None: (xp_of(g).flip(g, axis),))
 
 
 def _negate(shift):
     return tuple(-s for s in shift) if isinstance(shift, tuple) else -shift
 
 
-defop("roll", lambda x, shift, axis=None: xp_of(x).roll(x, shift, axis),
-      lambda g, out, x, shift, axis=None: (xp_of(g).roll(g, _negate(shift), axis),))
+ROWS.add("roll", lambda x, shift, axis=None: xp_of(x).roll(x, shift, axis),
+         lambda g, out, needs, x, shift, axis=None: (
+             xp_of(g).roll(g, _negate(shift), axis),))
 
 
 # ---- triangles and diagonals -----------------------------------------------------
-defop("triu", lambda x, k=0: xp_of(x).triu(x, k),
-      lambda g, out, x, k=0: (xp_of(g).triu(g, k),))
-defop("tril", lambda x, k=0: xp_of(x).tril(x, k),
-      lambda g, out, x, k=0: (xp_of(g).tril(g, k),))
+ROWS.add("triu", lambda x, k=0: xp_of(x).triu(x, k),
+         lambda g, out, needs, x, k=0: (xp_of(g).triu(g, k),))
+ROWS.add("tril", lambda x, k=0: xp_of(x).tril(x, k),
+         lambda g, out, needs, x, k=0: (xp_of(g).tril(g, k),))
 
 
-def _diagonal_vjp(g, out, x, offset=0, axis1=0, axis2=1):
+def _diagonal_vjp(g, out, needs, x, offset=0, axis1=0, axis2=1):
     # diagonal() puts the diagonal last, after the other axes in order: write g
     # there in a zero array laid out the same way, then move the two axes back.
     xp = xp_of(g)
@@ -71,30 +74,30 @@ def _diagonal_vjp(g, out, x, offset=0, axis1=0, axis2=1):
     return (xp.moveaxis(moved, (-2, -1), (axis1, axis2)),)
 
 
-defop("diagonal", lambda x, offset=0, axis1=0, axis2=1: xp_of(x).diagonal(
+ROWS.add("diagonal", lambda x, offset=0, axis1=0, axis2=1: xp_of(x).diagonal(
     x, offset, axis1, axis2).copy(), _diagonal_vjp)
 
 
-def _diag_vjp(g, out, x, k=0):
+def _diag_vjp(g, out, needs, x, k=0):
     if x.ndim == 1:  # built a matrix from x: x's gradient is g's k-th diagonal
         return (xp_of(g).diagonal(g, k).copy(),)
-    return _diagonal_vjp(g, out, x, offset=k)
+    return _diagonal_vjp(g, out, needs, x, offset=k)
 
 
-defop("diag", lambda x, k=0: xp_of(x).diag(x, k), _diag_vjp)
+ROWS.add("diag", lambda x, k=0: xp_of(x).diag(x, k), _diag_vjp)
 
 
 # ---- padding ---------------------------------------------------------------------
-def _pad_vjp(g, out, x, pad_width, constant_values=0):
+def _pad_vjp(g, out, needs, x, pad_width, constant_values=0):
     return (g[tuple(slice(lo, lo + n) for (lo, _), n in zip(pad_width, x.shape))],)
 
 
-defop("pad", lambda x, pad_width, constant_values=0: xp_of(x).pad(
+ROWS.add("pad", lambda x, pad_width, constant_values=0: xp_of(x).pad(
     x, pad_width, mode="constant", constant_values=constant_values), _pad_vjp)
 
 
 # ---- running sums ----------------------------------------------------------------
-def _cumsum_vjp(g, out, x, axis=None, dtype=None):
+def _cumsum_vjp(g, out, needs, x, axis=None, dtype=None):
     # out[i] = x[0] + ... + x[i], so x[i] collects g[i] + ... + g[n-1].
     xp = xp_of(g)
     flat = g if axis is not None else g.reshape(-1)
@@ -103,8 +106,8 @@ def _cumsum_vjp(g, out, x, axis=None, dtype=None):
     return (back.reshape(x.shape).astype(x.dtype, copy=False),)
 
 
-defop("cumsum", lambda x, axis=None, dtype=None: xp_of(x).cumsum(x, axis, dtype),
-      _cumsum_vjp)
+ROWS.add("cumsum", lambda x, axis=None, dtype=None: xp_of(x).cumsum(x, axis, dtype),
+         _cumsum_vjp)
 
 
 # ---- sorting and gathering -------------------------------------------------------
@@ -114,7 +117,7 @@ def _argsort(x, axis=-1, is_ascend=True, dtype=onp.int64):
     return order.astype(dtype, copy=False)
 
 
-defop("argsort", _argsort)  # indices: no gradient
+ROWS.add("argsort", _argsort)  # indices: no gradient
 
 
 def _full_index(xp, index, axis):
@@ -135,14 +138,14 @@ def _take_along_axis(x, index, axis):
     return xp_of(x).take_along_axis(x, index.astype(onp.int64, copy=False), axis)
 
 
-def _take_along_axis_vjp(g, out, x, index, axis):
+def _take_along_axis_vjp(g, out, needs, x, index, axis):
     xp = xp_of(g)
     gx = xp.zeros(x.shape, g.dtype)
     xp.add.at(gx, _full_index(xp, index.astype(onp.int64), axis % x.ndim), g)
     return gx, None
 
 
-defop("take_along_axis", _take_along_axis, _take_along_axis_vjp)
+ROWS.add("take_along_axis", _take_along_axis, _take_along_axis_vjp)
 
 
 def _take_index(x, index, axis, mode):
@@ -162,7 +165,7 @@ def _take(x, index, axis=None, mode="clip"):
     return xp_of(x).take(x, _take_index(x, index, axis, mode), axis=axis)
 
 
-def _take_vjp(g, out, x, index, axis=None, mode="clip"):
+def _take_vjp(g, out, needs, x, index, axis=None, mode="clip"):
     xp = xp_of(g)
     index = _take_index(x, index, axis, mode)
     if axis is None:
@@ -176,7 +179,7 @@ def _take_vjp(g, out, x, index, axis=None, mode="clip"):
     return gx, None
 
 
-defop("take", _take, _take_vjp)
+ROWS.add("take", _take, _take_vjp)
 
 
 def _one_hot(index, depth, on_value=1.0, off_value=0.0, dtype=onp.float32):
@@ -185,11 +188,11 @@ def _one_hot(index, depth, on_value=1.0, off_value=0.0, dtype=onp.float32):
     return xp.where(hit, on_value, off_value).astype(dtype)
 
 
-defop("one_hot", _one_hot)  # an encoding of integer labels: no gradient
+ROWS.add("one_hot", _one_hot)  # an encoding of integer labels: no gradient
 
 
 # ---- einsum ----------------------------------------------------------------------
-def _einsum_vjp(g, out, *xs, subscripts):
+def _einsum_vjp(g, out, needs, *xs, subscripts):
     # d out / d x_i: einsum of g with the other operands back to x_i's subscripts;
     # an index only x_i has (summed away) comes back by broadcasting.
     xp = xp_of(g)
@@ -212,19 +215,21 @@ def _einsum_vjp(g, out, *xs, subscripts):
     return tuple(grads)
 
 
-defop("einsum", lambda *xs, subscripts: xp_of(xs[0]).einsum(subscripts, *xs),
-      _einsum_vjp)
+ROWS.add("einsum", lambda *xs, subscripts: xp_of(xs[0]).einsum(subscripts, *xs),
+         _einsum_vjp)
 
 # ---- tests and statistics without a gradient -------------------------------------
-defop("any", lambda x, axis=None, keepdims=False: x.any(axis=axis, keepdims=keepdims))
-defop("all", lambda x, axis=None, keepdims=False: x.all(axis=axis, keepdims=keepdims))
+ROWS.add("any", lambda x, axis=None, keepdims=False: x.any(axis=axis,
+                                                          keepdims=keepdims))
+ROWS.add("all", lambda x, axis=None, keepdims=False: x.all(axis=axis,
+                                                          keepdims=keepdims))
 def _quantile(x, q, axis=None, keepdims=False, method="linear"):
     out = xp_of(x).quantile(x, q, axis=axis, keepdims=keepdims, method=method)
     # NumPy gives float64 for float64 q; MXNet keeps the input's float type.
     return out.astype(x.dtype if x.dtype.kind == "f" else onp.float32, copy=False)
 
 
-defop("quantile", _quantile)
-defop("full_like", lambda x, fill_value, dtype=None: xp_of(x).full(
+ROWS.add("quantile", _quantile)
+ROWS.add("full_like", lambda x, fill_value, dtype=None: xp_of(x).full(
     x.shape, fill_value, dtype or x.dtype))  # reads only x's shape: no gradient
-defop("stop_gradient", lambda x: x)  # the identity, with no gradient flowing back
+ROWS.add("stop_gradient", lambda x: x)  # the identity, with no gradient flowing back

@@ -179,7 +179,8 @@ def test_input_used_twice_gets_the_sum():
 
 
 # ---- check_gradient itself -------------------------------------------------------
-_BAD_SQUARE = Op("bad_square", lambda x: x * x, lambda g, out, x: (g * x,), True)
+_BAD_SQUARE = Op("bad_square", lambda x: x * x, lambda g, out, needs, x: (g * x,),
+                 True)
 
 
 def test_check_gradient_returns_small_error_for_a_correct_rule():

@@ -7,7 +7,7 @@ import numpy as onp
 
 from .. import np
 from ..ndarray import ndarray
-from ..ops import rng
+from ..np.random import rng
 
 
 class ArrayDataset:

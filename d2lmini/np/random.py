@@ -9,7 +9,43 @@ import numpy as onp
 
 from .. import device as _dev
 from ..ndarray import _wrap, apply, ndarray
-from ..ops import OPS, RNG, rng
+from ..ops import OPS, Rows, register
+
+# The generator behind np.random, dropout and DataLoader's shuffling; seed()
+# replaces it. Made on first use: NumPy imports its random module lazily, so do we.
+RNG = [None]
+
+
+def rng():
+    if RNG[0] is None:
+        RNG[0] = onp.random.default_rng()
+    return RNG[0]
+
+
+def _dropout_mask(x, p):
+    keep = rng().random(x.shape, dtype=onp.float32) >= p
+    mask = keep.astype(x.dtype) / (1 - p)
+    return mask if type(x) is onp.ndarray else _dev.xp_of(x).asarray(mask)
+
+
+# The draws as ops, so that a hybridized forward draws anew at every call (a plan
+# replays the op) instead of freezing one draw as a constant. Drawn on the CPU in
+# float32, then cast: a seed gives the same numbers everywhere.
+def _uniform(low=0.0, high=1.0, size=(), dtype="float32"):
+    raw = low + (high - low) * rng().random(size, dtype=onp.float32)
+    return onp.asarray(raw).astype(dtype, copy=False)
+
+
+def _normal(loc=0.0, scale=1.0, size=(), dtype="float32"):
+    raw = loc + scale * rng().standard_normal(size, dtype=onp.float32)
+    return onp.asarray(raw).astype(dtype, copy=False)
+
+
+ROWS = Rows()
+ROWS.add("dropout_mask", _dropout_mask, random=True)  # Dropout multiplies it in
+ROWS.add("random_uniform", _uniform, random=True)
+ROWS.add("random_normal", _normal, random=True)
+register(ROWS)
 
 
 def seed(seed, ctx="all", device=None):
