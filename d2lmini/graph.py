@@ -104,66 +104,83 @@ class Graph:
         self.nodes = []      # a Step per op, in the order they run
         self.outputs = []    # value numbers of the results
         self.single = True   # forward returned one array (else a tuple of them)
-        self.notes = {}      # output number -> how the compiled plan runs that op
 
     def _value(self, kind, label, shape, dtype):
         self.values.append(Value(kind, label, tuple(shape), onp.dtype(dtype)))
         return len(self.values) - 1
 
-    def listing(self):
-        """One line per value and op, like a small assembly listing."""
+    def _typed(self, i):
+        value = self.values[i]
+        return f"{value.dtype.name}{list(value.shape)}"
+
+    def listing_rows(self, notes=None):
+        """The listing as (text, marks) pairs, one per line: marks are the notes
+        of the op that line computes (see listing), () for every other line."""
+        notes = notes or {}
+
         def show(i):
-            kind, label, shape, dtype = self.values[i]
-            return f"%{i}" if kind != "literal" else _short(label)
+            value = self.values[i]
+            return f"%{i}" if value.kind != "literal" else _short(value.label)
 
-        def typed(i):
-            _, _, shape, dtype = self.values[i]
-            return f"{dtype.name}{list(shape)}"
-
-        lines = [f"graph {self.name}("
-                 + ", ".join(f"%{i}: {typed(i)}" for i in self.inputs) + "):"]
+        rows = [(f"graph {self.name}("
+                 + ", ".join(f"%{i}: {self._typed(i)}" for i in self.inputs) + "):",
+                 ())]
         for i, name, _ in self.params:
-            lines.append(f"  %{i} = param {name}  # {typed(i)}")
-        for i, value in self.consts:
-            if self.values[i][0] == "const":
-                lines.append(f"  %{i} = const  # {typed(i)}")
-        for op, args, kw, out in self.nodes:
-            parts = [show(a) for a in args]
-            parts += [f"{k}={_short(v)}" for k, v in kw.items()]
-            note = self.notes.get(out, "")
-            lines.append(f"  %{out} = {op.name}({', '.join(parts)})"
-                         f"  # {typed(out)}" + (f"  [{note}]" if note else ""))
-        lines.append("  return " + ", ".join(f"%{i}" for i in self.outputs))
-        return "\n".join(lines)
+            rows.append((f"  %{i} = param {name}  # {self._typed(i)}", ()))
+        for i, _ in self.consts:
+            if self.values[i].kind == "const":
+                rows.append((f"  %{i} = const  # {self._typed(i)}", ()))
+        for step in self.nodes:
+            parts = [show(a) for a in step.args]
+            parts += [f"{k}={_short(v)}" for k, v in step.kw.items()]
+            marks = tuple(notes.get(step.out, ()))
+            rows.append((f"  %{step.out} = {step.op.name}({', '.join(parts)})"
+                         f"  # {self._typed(step.out)}"
+                         + (f"  [{', '.join(marks)}]" if marks else ""), marks))
+        rows.append(("  return " + ", ".join(f"%{i}" for i in self.outputs), ()))
+        return rows
 
-    __str__ = listing
+    def listing(self, notes=None):
+        """One line per value and op, like a small assembly listing.
+
+        notes: {output value number: tuple of marks} such as ("fused", "static
+        buffer"), shown after that op's line in brackets. A compiled plan passes
+        how it runs each op (print(net.compiled_plan)); print(graph) shows none.
+        """
+        return "\n".join(text for text, _ in self.listing_rows(notes))
+
+    def __str__(self):
+        return self.listing()
 
     def __repr__(self):
         return (f"<Graph of {self.name}: {len(self.inputs)} input(s), "
                 f"{len(self.nodes)} op(s); print() it for the listing>")
 
-    def to_dot(self):
-        """The graph in graphviz's DOT language (values as boxes, ops as ellipses)."""
+    def to_dot(self, notes=None):
+        """The graph in graphviz's DOT language (values as boxes, ops as ellipses);
+        ops with notes (as for listing) are filled and show their marks."""
+        notes = notes or {}
         lines = [f'digraph "{self.name}" {{', "  rankdir=TB;",
                  '  node [fontname="Helvetica", fontsize=10];']
         for i in self.inputs:
             lines.append(f'  v{i} [shape=box, style=filled, fillcolor="#dbeafe", '
-                         f'label="input %{i}\\n{list(self.values[i][2])}"];')
+                         f'label="input %{i}\\n{list(self.values[i].shape)}"];')
         for i, name, _ in self.params:
             lines.append(f'  v{i} [shape=box, style=filled, fillcolor="#fef3c7", '
-                         f'label="{name}\\n{list(self.values[i][2])}"];')
+                         f'label="{name}\\n{list(self.values[i].shape)}"];')
         for i, _ in self.consts:
-            if self.values[i][0] == "const":
+            if self.values[i].kind == "const":
                 lines.append(f'  v{i} [shape=box, label="const %{i}"];')
-        for op, args, kw, out in self.nodes:
-            note = self.notes.get(out)
-            style = ', style=filled, fillcolor="#e9d5ff"' if note else ""
-            lines.append(f'  v{out} [shape=ellipse{style}, label="{op.name}\\n'
-                         f'{list(self.values[out][2])}' + (f"\\n[{note}]" if note
-                                                          else "") + '"];')
-            for a in args:
-                if self.values[a][0] != "literal":
-                    lines.append(f"  v{a} -> v{out};")
+        for step in self.nodes:
+            marks = tuple(notes.get(step.out, ()))
+            style = ', style=filled, fillcolor="#e9d5ff"' if marks else ""
+            shown = f"\\n[{', '.join(marks)}]" if marks else ""
+            lines.append(f'  v{step.out} [shape=ellipse{style}, label="'
+                         f'{step.op.name}\\n{list(self.values[step.out].shape)}'
+                         f'{shown}"];')
+            for a in step.args:
+                if self.values[a].kind != "literal":
+                    lines.append(f"  v{a} -> v{step.out};")
         for i in self.outputs:
             lines.append(f'  out{i} [shape=box, style=filled, fillcolor="#dcfce7", '
                          f'label="output"];\n  v{i} -> out{i};')
@@ -258,8 +275,16 @@ class Tracer:
             f"graph has no in-place writes. {rewrite_advice(what)}")
 
     def __enter__(self):
-        if STATE.tracer is not None:
-            raise HybridizationError("a trace is already running")
+        running = STATE.tracer
+        if running is not None:
+            raise HybridizationError(
+                f"{self.where}: cannot start tracing while the trace of "
+                f"{running.where} is still running; expected one trace at a time, "
+                "got a second one started from inside the first (for example a "
+                "forward or a hook that calls benchmark() or traces another block "
+                "itself, or two threads tracing at once). Call child blocks "
+                "directly in forward (they are traced as part of it), and trace "
+                "other networks one after the other.")
         STATE.tracer = self
         return self
 

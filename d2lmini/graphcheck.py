@@ -18,7 +18,7 @@ import numpy as onp
 from .errors import FileFormatError
 from .graph import _short
 from .npzread import DTYPES
-from .ops import RNG, random_stand_in
+from .ops import random_stand_in
 
 MAX_ELEMENTS = 1 << 27  # elements of one value (512 MiB of float32)
 MAX_BYTES = 1 << 31  # all values of a graph together (2 GiB)
@@ -64,7 +64,12 @@ def _signature(op):
 
 def check_call(op, nargs, kw, where, field):
     """The op accepts `nargs` positional values and these keywords, with types its
-    defaults and the keyword rules allow."""
+    defaults and the keyword rules allow. `out` (a buffer the op writes into, which
+    only the compiled plan passes) is never allowed from a file."""
+    if "out" in kw:
+        raise bad(where, f"{field}, keyword 'out'", "no 'out' keyword (an op's "
+                  "output buffer is chosen when the graph runs, never by the file)",
+                  kw["out"])
     sig = _signature(op)
     if sig is None:
         return
@@ -182,34 +187,32 @@ def _bound(op, inputs, shapes, kw):
 
 def dry_run(graph, consts, where):
     """Run every op once on zeros (and the file's constant arrays, `consts`: value
-    number -> NumPy array) and compare with the declared shapes and dtypes."""
+    number -> NumPy array) and compare with the declared shapes and dtypes.
+    Random ops give zeros here (random_stand_in): the user's random stream is
+    never drawn from."""
     last = {}
-    for n, (_, args, _, _) in enumerate(graph.nodes):
-        for a in args:
+    for n, step in enumerate(graph.nodes):
+        for a in step.args:
             last[a] = n
     env = {}
-    for i, (kind, label, shape, dtype) in enumerate(graph.values):
-        if kind == "literal":
-            env[i] = label
-        elif kind != "node":
-            env[i] = consts[i] if i in consts else onp.zeros(shape, dtype)
-    saved = RNG[0]
-    RNG[0] = onp.random.default_rng(0)  # the user's random stream stays untouched
-    try:
-        with onp.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for n, (op, args, kw, out) in enumerate(graph.nodes):
-                env[out] = _run(op, [env[a] for a in args], kw, graph.values[out],
-                                where, f"node {n} ({op.name})")
-                for a in set(args):  # free what no later op reads
-                    if last[a] == n and graph.values[a][0] == "node":
-                        del env[a]
-    finally:
-        RNG[0] = saved
+    for i, value in enumerate(graph.values):
+        if value.kind == "literal":
+            env[i] = value.label
+        elif value.kind != "node":
+            env[i] = consts[i] if i in consts else onp.zeros(value.shape, value.dtype)
+    with onp.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for n, step in enumerate(graph.nodes):
+            env[step.out] = _run(step.op, [env[a] for a in step.args], step.kw,
+                                 graph.values[step.out], where,
+                                 f"node {n} ({step.op.name})")
+            for a in set(step.args):  # free what no later op reads
+                if last[a] == n and graph.values[a].kind == "node":
+                    del env[a]
 
 
 def _run(op, inputs, kw, declared, where, field):
-    _, _, shape, dtype = declared
+    shape, dtype = declared.shape, declared.dtype
     shapes = [tuple(getattr(x, "shape", ())) for x in inputs]
     try:
         expected = _expected(op, shapes, kw)

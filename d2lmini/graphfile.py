@@ -10,7 +10,7 @@ import math
 import numpy as onp
 
 from .errors import FileFormatError, HybridizationError
-from .graph import Graph, _short
+from .graph import Graph, Step, _short
 from .graphcheck import check_call, check_shape, check_total
 from .ndarray import _wrap
 from .ops import OPS
@@ -49,25 +49,27 @@ def graph_to_json(graph, params_sha256=None):
     consts = dict(graph.consts)
     trainable = {i: p.grad_req != "null" for i, _, p in graph.params}
     values = []
-    for i, (kind, label, shape, dtype) in enumerate(graph.values):
-        if dtype.name not in _DTYPES:
+    for i, value in enumerate(graph.values):
+        if value.dtype.name not in _DTYPES:
             raise HybridizationError(
-                f"{graph.name}.export: value %{i} has dtype {dtype.name}, which a "
-                f"graph file cannot store; use one of {', '.join(_DTYPES)}.")
-        if _in_file(kind, consts.get(i)):
-            kind = "const"
-        entry = {"kind": kind, "name": label} if kind == "param" else {"kind": kind}
-        entry.update(shape=list(shape), dtype=dtype.name)
+                f"{graph.name}.export: value %{i} has dtype {value.dtype.name}, "
+                "which a graph file cannot store. Expected one of "
+                f"{', '.join(_DTYPES)}; cast it in forward, e.g. x.astype('float32').")
+        kind = "const" if _in_file(value.kind, consts.get(i)) else value.kind
+        entry = ({"kind": kind, "name": value.label} if kind == "param"
+                 else {"kind": kind})
+        entry.update(shape=list(value.shape), dtype=value.dtype.name)
         if kind == "param":
             entry["trainable"] = trainable[i]
         elif kind == "literal":
             entry["value"] = _encode(consts[i], f"{graph.name}.export: value %{i}")
         values.append(entry)
     nodes = []
-    for n, (op, args, kw, out) in enumerate(graph.nodes):
-        where = f"{graph.name}.export: node {n} ({op.name}), keyword"
-        nodes.append({"out": out, "op": op.name, "args": list(args), "kwargs": {
-            k: _encode(v, f"{where} {k!r}") for k, v in kw.items()}})
+    for n, step in enumerate(graph.nodes):
+        where = f"{graph.name}.export: node {n} ({step.op.name}), keyword"
+        nodes.append({"out": step.out, "op": step.op.name, "args": list(step.args),
+                      "kwargs": {k: _encode(v, f"{where} {k!r}")
+                                 for k, v in step.kw.items()}})
     head = json.dumps({"format": GRAPH_FORMAT, "version": GRAPH_VERSION,
                        "name": graph.name, "inputs": list(graph.inputs),
                        "outputs": list(graph.outputs), "single": graph.single,
@@ -125,7 +127,7 @@ def save_graph(graph, symbol_file, param_file):
     graph_to_json(graph)  # refuses what a graph file cannot hold, before writing
     arrays = {name: p.data().asnumpy() for _, name, p in graph.params}
     for i, value in graph.consts:
-        if _in_file(graph.values[i][0], value):
+        if _in_file(graph.values[i].kind, value):
             arrays[const_name(i)] = _wrap(value).asnumpy()
     digest = save_arrays(param_file, arrays, "parameters", digest=True)
     save_text(symbol_file, graph_to_json(graph, digest))
@@ -201,7 +203,7 @@ def _build(doc, where):
         elif kind in ("const", "literal"):
             graph.consts.append((i, label))
     check_total(nbytes, where)
-    kinds = [v[0] for v in graph.values]
+    kinds = [v.kind for v in graph.values]
     inputs = _list(doc, "inputs", where)
     wanted = [i for i, kind in enumerate(kinds) if kind == "input"]
     if not all(type(i) is int for i in inputs) or sorted(inputs) != wanted:
@@ -263,7 +265,7 @@ def _value_entry(entry, where, field):
 
 
 def _node_entry(node, graph, ready, where, field):
-    """One entry of 'nodes' as (op, args, keywords, out), checked; marks out ready."""
+    """One entry of 'nodes' as a Step, checked; marks its output ready."""
     if not isinstance(node, dict):
         raise _bad(where, field, 'an object such as {"op": "add", "args": [0, 1], '
                    '"kwargs": {}, "out": 2}', node)
@@ -289,13 +291,12 @@ def _node_entry(node, graph, ready, where, field):
     check_call(OPS[name], len(args), kw, where, field)
     out = node.get("out")
     if (type(out) is not int or not 0 <= out < len(ready) or ready[out]
-            or graph.values[out][0] != "node"):
+            or graph.values[out].kind != "node"):
         raise _bad(where, f"{field}, field 'out'",
                    "the number of a 'node' value no earlier node computes", out)
     ready[out] = True
-    _, _, shape, dtype = graph.values[out]
-    graph.values[out] = ("node", name, shape, dtype)
-    return OPS[name], tuple(args), kw, out
+    graph.values[out] = graph.values[out]._replace(label=name)
+    return Step(OPS[name], tuple(args), kw, out)
 
 
 def _decode(item, where, field):

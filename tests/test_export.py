@@ -396,6 +396,10 @@ def rewrite(path, old, new):
     (set_in("nodes", 0, "kwargs", "flatten", 1), "keyword 'flatten': expected true"),
     (set_in("nodes", 0, "kwargs", "colour", True), "does not take these arguments"),
     (set_in("nodes", 0, "kwargs", "x", True), "does not take these arguments"),
+    # `out` is the compiled plan's output buffer: a file may never choose one.
+    (set_in("nodes", 0, "kwargs", "out", 0), "keyword 'out': expected no 'out'"),
+    (set_in("nodes", 0, "kwargs", "out", None), "keyword 'out': expected no 'out'"),
+    (set_in("nodes", 0, "kwargs", "out", [1, 2]), "keyword 'out': expected no 'out'"),
     (set_in("nodes", 0, "args", [0, 1, 2, 2]), "does not take these arguments"),
     (set_in("nodes", 0, "args", []), "does not take these arguments"),
     (set_in("nodes", 0, "op", "softmax"), "does not take these arguments"),

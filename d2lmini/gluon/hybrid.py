@@ -49,7 +49,7 @@ class HybridBlock(Block):
     def __init__(self, prefix=None, params=None):
         object.__setattr__(self, "_plans", {})  # input signature -> Plan
         object.__setattr__(self, "_hybrid_settings", None)
-        object.__setattr__(self, "_last_graph", None)
+        object.__setattr__(self, "_last_plan", None)  # the Plan of the last trace
         super().__init__(prefix, params)
 
     def hybridize(self, active=True, static_alloc=False, static_shape=False, **kwargs):
@@ -125,17 +125,27 @@ class HybridBlock(Block):
         # An output that does not depend on the inputs is captured as a constant.
         graph.outputs = [r._data.index if type(r._data) is Var else
                          tracer._capture(r) for r in results]
-        object.__setattr__(self, "_last_graph", graph)
-        settings = self._hybrid_settings
-        return Plan(graph, args[0].device, settings["static_alloc"])
+        plan = Plan(graph, args[0].device, self._hybrid_settings["static_alloc"])
+        object.__setattr__(self, "_last_plan", plan)
+        return plan
 
     @property
     def traced_graph(self):
         """The graph of the last trace (None before the first hybridized call).
 
-        print(net.traced_graph) shows its listing; .to_dot() gives graphviz text.
+        print(net.traced_graph) shows its listing, the ops as forward called
+        them; .to_dot() gives graphviz text. net.compiled_plan shows how they run.
         """
-        return self._last_graph
+        plan = self._last_plan
+        return None if plan is None else plan.graph
+
+    @property
+    def compiled_plan(self):
+        """The compiled plan of the last trace (None before the first hybridized
+        call). print(net.compiled_plan) shows the traced graph's listing with each
+        op marked by how the plan runs it: [fused], [in place], [static buffer].
+        """
+        return self._last_plan
 
     def forward(self, x, *args):
         if type(self).hybrid_forward is HybridBlock.hybrid_forward:
@@ -158,7 +168,7 @@ class HybridBlock(Block):
         gluon.SymbolBlock.imports loads them without this Python class.
         Shown in chapter05/08_hybridization.ipynb.
         """
-        graph = self._last_graph
+        graph = self.traced_graph
         if graph is None:
             raise HybridizationError(
                 f"{self._where()}.export({path!r}): there is no traced graph to "

@@ -49,9 +49,10 @@ class SymbolBlock(HybridBlock):
         self._graph, self._input_names = graph, list(input_names)
         self._arrays = {}  # value number -> ndarray, for captured constant arrays
         for index, name, trainable in graph.params:
-            _, _, shape, dtype = graph.values[index]
+            value = graph.values[index]
             grad_req = "write" if trainable else "null"
-            self._register_param(name, Parameter(name, grad_req, shape, dtype))
+            self._register_param(
+                name, Parameter(name, grad_req, value.shape, value.dtype))
 
     @staticmethod
     def imports(symbol_file, input_names, param_file=None, device=None, ctx=None):
@@ -83,7 +84,8 @@ class SymbolBlock(HybridBlock):
                 f"input(s), but {len(names)} input name(s) were given ({names}). "
                 "Pass one name per argument of the exported forward.")
         block = SymbolBlock(graph, names)
-        constants = [i for i, value in enumerate(graph.values) if value[0] == "const"]
+        constants = [i for i, value in enumerate(graph.values)
+                     if value.kind == "const"]
         if param_file is not None:
             _check_pair(graph, where, param_file)
             block._load(param_file, device if device is not None else ctx)
@@ -99,9 +101,9 @@ class SymbolBlock(HybridBlock):
         """Every parameter and constant array from `param_file`, checked first."""
         kind, arrays = load_arrays(param_file)
         values = self._graph.values
-        wanted = {name: values[i][2] for i, name, _ in self._graph.params}
-        wanted.update({const_name(i): v[2] for i, v in enumerate(values)
-                       if v[0] == "const"})
+        wanted = {name: values[i].shape for i, name, _ in self._graph.params}
+        wanted.update({const_name(i): v.shape for i, v in enumerate(values)
+                       if v.kind == "const"})
         problems = [f"  missing in file: {k}" for k in wanted if k not in arrays]
         problems += [f"  not in the graph: {k}" for k in arrays if k not in wanted]
         problems += [f"  shape mismatch for {k}: file has {arrays[k].shape}, graph "
@@ -117,9 +119,11 @@ class SymbolBlock(HybridBlock):
         device = _dev.as_device(device)
         staged = [(self._reg_params[name], self._reg_params[name]._loaded(
             arrays[name], device)) for _, name, _ in self._graph.params]
-        consts = {i: _wrap(_dev.to_device(arrays[const_name(i)].astype(value[3]),
-                                          device))
-                  for i, value in enumerate(values) if value[0] == "const"}
+        consts = {}
+        for i, value in enumerate(values):
+            if value.kind == "const":
+                raw = arrays[const_name(i)].astype(value.dtype)
+                consts[i] = _wrap(_dev.to_device(raw, device))
         for param, data in staged:  # nothing below can fail: all or nothing
             param._install(data)
         self._arrays = consts
@@ -144,8 +148,8 @@ class SymbolBlock(HybridBlock):
             env[i] = self._reg_params[name].data()
         for i, x in zip(graph.inputs, inputs):
             env[i] = x
-        for op, args, kw, out in graph.nodes:
-            env[out] = apply(op, *[env[a] for a in args], **kw)
+        for step in graph.nodes:
+            env[step.out] = apply(step.op, *[env[a] for a in step.args], **step.kw)
         outputs = tuple(env[i] for i in graph.outputs)
         return outputs[0] if graph.single else outputs
 
@@ -154,9 +158,10 @@ class SymbolBlock(HybridBlock):
         if len(inputs) != len(names):
             raise TypeError(
                 f"{self._where()}: expected {len(names)} input(s) ({', '.join(names)})"
-                f", got {len(inputs)}.")
+                f", got {len(inputs)}. Call it with one array per input name given "
+                "to SymbolBlock.imports.")
         for name, i, x in zip(names, graph.inputs, inputs):
-            want, got = graph.values[i][2], tuple(getattr(x, "shape", ()))
+            want, got = graph.values[i].shape, tuple(getattr(x, "shape", ()))
             if got != want:
                 # Exact shapes: a traced reshape may have the batch size built in.
                 raise ShapeError(
