@@ -7,6 +7,7 @@ or runs in place are highlighted in both. Shown in chapter05/08_hybridization.ip
 import ipywidgets as w
 
 from d2lmini import gluon
+from d2lmini.errors import HybridizationError
 
 from . import data, dot, render
 from .view import View, button
@@ -21,7 +22,7 @@ class GraphView(View):
     title = "Traced graph"
 
     def __init__(self, net):
-        self.graph = _graph_of(net)
+        _plan_of(net)  # refuse a net with nothing to show before building widgets
         super().__init__()
         self.net = net
         self.refresh_button = button("Refresh", tooltip="show the latest trace")
@@ -37,19 +38,20 @@ class GraphView(View):
                                        overflow="hidden")
         self.children = [w.HBox([self.refresh_button, self.status]), self.printed,
                          w.HBox([self.diagram, self.listing]), self.style_html]
-        self.graph = None
+        self.plan = self.graph = None
         self.refresh()
 
     def refresh(self):
-        """Read net.traced_graph again (a new input shape traces a new graph)."""
-        before, self.graph = self.graph, _graph_of(self.net)
-        if before is not None and before is self.graph:
+        """Read net.compiled_plan again (a new input shape traces a new graph)."""
+        before, self.plan = self.plan, _plan_of(self.net)
+        self.graph = self.plan.graph
+        if before is not None and before is self.plan:
             self.status.value = render.status(render.escape(
                 "Refreshed: no new trace since the last look, so the graph is "
                 "the same. Run net(X) with a new input shape to trace again."))
             return
-        self.lines = data.listing_lines(self.graph)
-        source = dot.themed(self.graph.to_dot())
+        self.lines = data.listing_lines(self.plan)
+        source = dot.themed(self.plan.to_dot())
         alt = (f"Diagram of the traced graph of {self.graph.name}: "
                f"{len(self.graph.nodes)} steps from the inputs and parameters to "
                "the output, the same steps as the listing beside it.")
@@ -70,15 +72,16 @@ class GraphView(View):
                 + f"<div style='flex:1 1 45%'>{self.listing.value}</div></div>")
 
 
-def _graph_of(net):
+def _plan_of(net):
     if not isinstance(net, gluon.HybridBlock):
         raise TypeError(
             f"GraphView: {type(net).__name__} is not a HybridBlock, so it is never "
             "traced into a graph. Build it from HybridBlocks (nn.HybridSequential "
             "instead of nn.Sequential), then call net.hybridize() and net(X) first.")
-    if net.traced_graph is None:
-        raise RuntimeError(
-            f"GraphView: {type(net).__name__} has no traced graph yet. Call "
-            "net.hybridize() and net(X) first: the first call after hybridize() "
-            "traces forward into the graph shown here.")
-    return net.traced_graph
+    if net.compiled_plan is None:
+        raise HybridizationError(
+            f"GraphView: {type(net).__name__} has no traced graph yet (expected a "
+            "hybridized block called at least once, got one that was never called "
+            "hybridized). Call net.hybridize() and net(X) first: the first call "
+            "after hybridize() traces forward into the graph shown here.")
+    return net.compiled_plan
