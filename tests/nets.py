@@ -325,7 +325,16 @@ EXAMPLES = {  # name -> (factory, input shape)
 }
 
 
-# --- small blocks for export and devices -----------------------------------------
+# --- small blocks for export, listings and devices --------------------------------
+
+
+def dense_stack(*acts):
+    """Dense(8), Dense(6), Dense(3) in a HybridSequential, with the given activations
+    on the first layers (test_hybrid.py, test_graph.py)."""
+    net = nn.HybridSequential()
+    for units, act in zip((8, 6, 3), acts + (None,)):
+        net.add(nn.Dense(units, activation=act))
+    return net
 
 
 def small_mlp():

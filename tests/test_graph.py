@@ -1,0 +1,127 @@
+"""Tracing and the graph (d2lmini.graph): what a hybridized first call records.
+
+The text listing (one op per line, stable across traces) and the DOT form; Python
+in forward runs only while tracing; code that needs values while tracing (if on an
+array, .item(), in-place updates, indexing with a traced array) and forwards that
+return something other than arrays are refused with the line and the fix. Shown in
+chapter05/07.
+"""
+
+import pytest
+from nets import dense_stack
+
+import d2lmini
+from d2lmini import gluon, np
+from d2lmini.gluon import nn
+
+
+def test_graph_listing_is_readable_and_stable():
+    net = dense_stack("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    text = str(net.traced_graph)
+    assert text.splitlines()[0] == "graph HybridSequential(%0: float32[2, 5]):"
+    assert "%1 = param 0.weight  # float32[8, 5]" in text
+    assert "= fully_connected(%0, %1, %2, flatten=True, relu=True)  # float32[2, 8]" \
+        in text
+    assert text.splitlines()[-1].startswith("  return %")
+    net.hybridize()
+    net(np.ones((2, 5)))
+    assert str(net.traced_graph) == text
+    dot = net.traced_graph.to_dot()
+    assert dot.startswith('digraph "HybridSequential"') and "v0 -> v3;" in dot
+
+
+def test_print_in_forward_runs_only_while_tracing(capsys):
+    class Talky(gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            self.dense = nn.Dense(2)
+
+        def forward(self, x):
+            print("x:", x)
+            return self.dense(x)
+
+    net = Talky()
+    net.initialize()
+    net.hybridize()
+    for _ in range(3):
+        net(np.ones((1, 3)))
+    out = capsys.readouterr().out
+    assert out == "x: <traced ndarray shape=(1, 3) dtype=float32>\n"
+    net(np.ones((4, 3)))  # a new shape traces again
+    assert capsys.readouterr().out.count("traced ndarray shape=(4, 3)") == 1
+
+
+def test_value_dependent_python_is_refused():
+    class Branchy(gluon.HybridBlock):
+        def __init__(self, what):
+            super().__init__()
+            self.what = what
+
+        def forward(self, x):
+            if self.what == "if":
+                if x.sum() > 0:
+                    return x
+            if self.what == "item":
+                return x * x.sum().item()
+            if self.what == "asnumpy":
+                return np.array(x.asnumpy())
+            if self.what == "float":
+                return x * float(x.sum())
+            if self.what == "inplace":
+                x += 1
+            if self.what == "divide":
+                x /= 2
+            return x
+
+    # Each message names the line of forward that did it, and the right rewrite.
+    for what, phrase in [
+        ("if", r"at forward: `if x.sum\(\) > 0:`: bool\(\)"),
+        ("item", r"at forward: `return x \* x.sum\(\).item\(\)`: \.item\(\)"),
+        ("asnumpy", r"\.asnumpy\(\)"), ("float", r"\.item\(\)"),
+        ("inplace", r"at forward: `x \+= 1`.*x = x \+ y instead of x \+= y"),
+        ("divide", r"x = x / y instead of x /= y"),
+    ]:
+        blk = Branchy(what)
+        blk.hybridize()
+        with pytest.raises(d2lmini.HybridizationError, match=phrase):
+            blk(np.ones(3))
+        blk.hybridize(active=False)
+        blk(np.ones(3))  # eager mode runs it
+
+
+def test_traced_graph_repr_is_short_and_stable():
+    net = dense_stack("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    assert repr(net.traced_graph) == (
+        "<Graph of HybridSequential: 1 input(s), 3 op(s); print() it for the "
+        "listing>")
+
+
+def test_returning_something_other_than_arrays_is_refused():
+    class Bad(gluon.HybridBlock):
+        def forward(self, x):
+            return x, 3
+
+    blk = Bad()
+    blk.hybridize()
+    with pytest.raises(d2lmini.HybridizationError,
+                       match="must return an ndarray or a tuple of ndarrays, got int"):
+        blk(np.ones(2))
+
+
+def test_indexing_with_a_traced_array_is_refused_with_advice():
+    class Index(gluon.HybridBlock):
+        def forward(self, x, i):
+            return x[0, i]  # the traced index is not the first part of the key
+
+    blk = Index()
+    blk.hybridize()
+    with pytest.raises(d2lmini.HybridizationError,
+                       match=r"Index at forward: `return x\[0, i\]  # the traced "
+                             r"index .*`: indexing with a traced array \(npx.pick"):
+        blk(np.ones((2, 3)), np.array([0, 1], dtype="int64"))
