@@ -73,6 +73,37 @@ def test_every_row_through_the_plan_matches_eager(r):
 # --- values the plan overwrites in place or frees ---------------------------------
 
 
+def test_listing_marks_fused_in_place_and_static_steps():
+    net = nn.HybridSequential()
+    net.add(nn.Dense(8, activation="relu"), nn.Dense(6, activation="sigmoid"),
+            nn.Dense(3), nn.Activation("tanh"))
+    net.initialize()
+    x = np.random.normal(size=(4, 5))
+    want = net(x).asnumpy()
+    net.hybridize()
+    onp.testing.assert_allclose(net(x).asnumpy(), want, rtol=1e-6)
+    lines = str(net.compiled_plan).splitlines()
+    ops = [line for line in lines if "= fully_connected" in line or "= sigmoid" in line
+           or "= tanh" in line]
+    assert [line.rsplit("  ", 1)[-1] for line in ops] == [
+        "[fused]", "[fused]", "[in place]", "[fused]", "[in place]"]
+    assert '[in place]"' in net.compiled_plan.to_dot()
+    # The graph itself is what forward called: no marks in its listing or drawing.
+    assert "  [" not in str(net.traced_graph)
+    assert "in place" not in net.traced_graph.to_dot()
+    net.hybridize(static_alloc=True, static_shape=True)
+    first = net(x)
+    onp.testing.assert_allclose(first.asnumpy(), want, rtol=1e-6)
+    notes = [line.rsplit("  ", 1)[-1] for line in str(net.compiled_plan).splitlines()
+             if line.endswith("]") and "#" in line and "= param" not in line]
+    # The first two layers live in buffers kept across calls; the last Dense and
+    # the tanh computed in its array are the returned output, so never reused.
+    assert notes == ["[fused, static buffer]", "[fused, static buffer]",
+                     "[in place]", "[fused]", "[in place]"]
+    net(np.random.normal(size=(4, 5)))
+    onp.testing.assert_allclose(first.asnumpy(), want, rtol=1e-6)
+
+
 def test_temporary_constants_in_forward_stay_distinct():
     class Shifts(gluon.HybridBlock):
         def forward(self, x):

@@ -1,18 +1,21 @@
 """Tracing and the graph (d2lmini.graph): what a hybridized first call records.
 
-The text listing (one op per line, stable across traces) and the DOT form; Python
+Values and steps read by name; the text listing (one op per line, stable across
+traces, with the notes it is given) and the DOT form; nested traces refused; Python
 in forward runs only while tracing; code that needs values while tracing (if on an
 array, .item(), in-place updates, indexing with a traced array) and forwards that
 return something other than arrays are refused with the line and the fix. Shown in
 chapter05/07.
 """
 
+import numpy as onp
 import pytest
 from nets import dense_stack
 
 import d2lmini
 from d2lmini import gluon, np
 from d2lmini.gluon import nn
+from d2lmini.graph import Step, Tracer, Value
 
 
 def test_graph_listing_is_readable_and_stable():
@@ -125,3 +128,50 @@ def test_indexing_with_a_traced_array_is_refused_with_advice():
                        match=r"Index at forward: `return x\[0, i\]  # the traced "
                              r"index .*`: indexing with a traced array \(npx.pick"):
         blk(np.ones((2, 3)), np.array([0, 1], dtype="int64"))
+
+
+def test_graph_values_and_steps_are_named():
+    net = dense_stack("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    graph = net.traced_graph
+    first = graph.values[graph.inputs[0]]
+    assert isinstance(first, Value) and first.kind == "input"
+    assert first.shape == (2, 5) and first.dtype == onp.float32
+    step = graph.nodes[0]
+    assert isinstance(step, Step) and step.op.name == "fully_connected"
+    assert step.kw == {"flatten": True, "relu": True}
+    assert graph.values[step.out] == Value("node", "fully_connected", (2, 8),
+                                           onp.dtype("float32"))
+    op, args, kw, out = step  # still a tuple: positional readers keep working
+    assert (op, args, kw, out) == (step.op, step.args, step.kw, step.out)
+
+
+def test_listing_shows_the_notes_it_is_given():
+    net = dense_stack("relu", "relu")
+    net.initialize()
+    net.hybridize()
+    net(np.ones((2, 5)))
+    graph = net.traced_graph
+    out = graph.nodes[-1].out
+    lines = graph.listing(notes={out: ("fused", "static buffer")}).splitlines()
+    assert lines[-2].endswith("# float32[2, 3]  [fused, static buffer]")
+    assert graph.listing(notes={}) == graph.listing() == str(graph)
+    assert "[fused, static buffer]" not in graph.listing()
+    assert "\\n[in place]" in graph.to_dot(notes={out: ("in place",)})
+    rows = graph.listing_rows({out: ("fused",)})
+    assert [marks for _, marks in rows if marks] == [("fused",)]
+
+
+def test_a_trace_started_inside_another_is_refused():
+    outer, inner = dense_stack("relu"), nn.Dense(2)
+    with Tracer(outer, outer.collect_params()):
+        with pytest.raises(d2lmini.HybridizationError,
+                           match=r"Dense: cannot start tracing while the trace "
+                           r"of HybridSequential"):
+            with Tracer(inner, inner.collect_params()):
+                pass
+    outer.initialize()
+    outer.hybridize()
+    outer(np.ones((2, 5)))  # the refused trace left nothing behind

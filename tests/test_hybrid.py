@@ -1,4 +1,8 @@
-"""Hybridization: traced graphs equal eager execution, caches, errors, listings."""
+"""Hybridization (d2lmini.gluon.hybrid): hybridized nets equal eager ones, the plan
+cache per signature and its invalidation, compiled_plan, errors. The graph itself is
+in test_graph.py, the compiled plan's execution in test_executor.py.
+"""
+
 import numpy as onp
 import pytest
 from nets import dense_stack
@@ -6,7 +10,6 @@ from nets import dense_stack
 import d2lmini
 from d2lmini import autograd, gluon, init, np, npx
 from d2lmini.gluon import nn
-from d2lmini.graph import Step, Tracer, Value
 
 
 def grads(net):
@@ -146,40 +149,6 @@ def test_load_parameters_and_reinitialize_are_seen(tmp_path):
     onp.testing.assert_allclose(net(x).asnumpy(), before, rtol=1e-6)
 
 
-def test_graph_values_and_steps_are_named():
-    net = dense_stack("relu", "relu")
-    net.initialize()
-    net.hybridize()
-    net(np.ones((2, 5)))
-    graph = net.traced_graph
-    first = graph.values[graph.inputs[0]]
-    assert isinstance(first, Value) and first.kind == "input"
-    assert first.shape == (2, 5) and first.dtype == onp.float32
-    step = graph.nodes[0]
-    assert isinstance(step, Step) and step.op.name == "fully_connected"
-    assert step.kw == {"flatten": True, "relu": True}
-    assert graph.values[step.out] == Value("node", "fully_connected", (2, 8),
-                                           onp.dtype("float32"))
-    op, args, kw, out = step  # still a tuple: positional readers keep working
-    assert (op, args, kw, out) == (step.op, step.args, step.kw, step.out)
-
-
-def test_listing_shows_the_notes_it_is_given():
-    net = dense_stack("relu", "relu")
-    net.initialize()
-    net.hybridize()
-    net(np.ones((2, 5)))
-    graph = net.traced_graph
-    out = graph.nodes[-1].out
-    lines = graph.listing(notes={out: ("fused", "static buffer")}).splitlines()
-    assert lines[-2].endswith("# float32[2, 3]  [fused, static buffer]")
-    assert graph.listing(notes={}) == graph.listing() == str(graph)
-    assert "[fused, static buffer]" not in graph.listing()
-    assert "\\n[in place]" in graph.to_dot(notes={out: ("in place",)})
-    rows = graph.listing_rows({out: ("fused",)})
-    assert [marks for _, marks in rows if marks] == [("fused",)]
-
-
 def test_compiled_plan_prints_the_listing_with_marks():
     net = dense_stack("relu", "relu")
     net.initialize()
@@ -196,19 +165,6 @@ def test_compiled_plan_prints_the_listing_with_marks():
     net(np.ones((3, 5)))
     assert net.compiled_plan is not plan
     assert "float32[3, 5]" in str(net.compiled_plan)
-
-
-def test_a_trace_started_inside_another_is_refused():
-    outer, inner = dense_stack("relu"), nn.Dense(2)
-    with Tracer(outer, outer.collect_params()):
-        with pytest.raises(d2lmini.HybridizationError,
-                           match=r"Dense: cannot start tracing while the trace "
-                           r"of HybridSequential"):
-            with Tracer(inner, inner.collect_params()):
-                pass
-    outer.initialize()
-    outer.hybridize()
-    outer(np.ones((2, 5)))  # the refused trace left nothing behind
 
 
 def test_plain_block_child_is_refused_with_advice():
@@ -281,42 +237,6 @@ def _with_dense(block):
     net = nn.HybridSequential()
     net.add(nn.Dense(4), block)
     return net
-
-
-def _plan(net):
-    (plan,) = net._plans.values()
-    return plan
-
-
-def test_listing_marks_fused_in_place_and_static_steps():
-    net = nn.HybridSequential()
-    net.add(nn.Dense(8, activation="relu"), nn.Dense(6, activation="sigmoid"),
-            nn.Dense(3), nn.Activation("tanh"))
-    net.initialize()
-    x = np.random.normal(size=(4, 5))
-    want = net(x).asnumpy()
-    net.hybridize()
-    onp.testing.assert_allclose(net(x).asnumpy(), want, rtol=1e-6)
-    lines = str(net.compiled_plan).splitlines()
-    ops = [line for line in lines if "= fully_connected" in line or "= sigmoid" in line
-           or "= tanh" in line]
-    assert [line.rsplit("  ", 1)[-1] for line in ops] == [
-        "[fused]", "[fused]", "[in place]", "[fused]", "[in place]"]
-    assert '[in place]"' in net.compiled_plan.to_dot()
-    # The graph itself is what forward called: no marks in its listing or drawing.
-    assert "  [" not in str(net.traced_graph)
-    assert "in place" not in net.traced_graph.to_dot()
-    net.hybridize(static_alloc=True, static_shape=True)
-    first = net(x)
-    onp.testing.assert_allclose(first.asnumpy(), want, rtol=1e-6)
-    notes = [line.rsplit("  ", 1)[-1] for line in str(net.compiled_plan).splitlines()
-             if line.endswith("]") and "#" in line and "= param" not in line]
-    # The first two layers live in buffers kept across calls; the last Dense and
-    # the tanh computed in its array are the returned output, so never reused.
-    assert notes == ["[fused, static buffer]", "[fused, static buffer]",
-                     "[in place]", "[fused]", "[in place]"]
-    net(np.random.normal(size=(4, 5)))
-    onp.testing.assert_allclose(first.asnumpy(), want, rtol=1e-6)
 
 
 def test_multiple_outputs_are_returned_and_each_carries_gradients():
