@@ -7,6 +7,7 @@ PKG = pathlib.Path(__file__).resolve().parents[1] / "d2lmini"
 # Bottom layer first; a module may import only modules listed before it.
 ORDER = [
     "errors",
+    "text",
     "missing",
     "device",
     "ops",
@@ -31,7 +32,9 @@ ORDER = [
     "optimizer",
     "graph", "graphcheck", "graphfile", "compiler", "executor", "gluon.parameter",
     "gluon.paramdict",
-    "gluon.blockio",
+    "gluon.legacy",
+    "gluon.paramfiles",
+    "gluon.blocktree",
     "gluon.block",
     "gluon.hybrid",
     "gluon.symbol",
@@ -41,6 +44,7 @@ ORDER = [
     "gluon.data",
     "gluon.utils",
     "gluon",
+    "timing",
     "utils",
     "testing",
 ]

@@ -405,7 +405,7 @@ def test_lazy_init_explains_what_it_cannot_do(X):
     view = LazyInitView(NestMLP(), X)
     assert "call net.initialize() first" in view.summary()
     view.run_button.click()
-    assert "RuntimeError" in view.status.value
+    assert "NotInitializedError" in view.status.value
     assert "has not been initialized" in view.status.value
     assert view.step() is None  # not a Sequential: said in the view
     assert "use Run forward" in view.status.value

@@ -12,6 +12,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from d2lmini import gluon
+from d2lmini.gluon.blocktree import block_places
 
 HEAD = 3  # how many values a parameter snapshot keeps
 
@@ -101,33 +102,43 @@ class BlockNode:
 
 
 def block_tree(net, shapes=None) -> BlockNode:
-    """The tree of `net`; `shapes` maps paths to output shapes seen in a forward."""
-    seen_blocks, seen_params = {}, {}
-    return _node(net, "", "", shapes or {}, seen_blocks, seen_params)
+    """The tree of `net`; `shapes` maps paths to output shapes seen in a forward.
+
+    Built from d2lmini's block_places (the data Block.summary() prints too): a
+    block met again is one node with `same_as` set and no children.
+    """
+    shapes, nodes, root = shapes or {}, {}, None
+    for place in block_places(net):
+        parent = nodes.get(place.path.rpartition(".")[0]) if place.path else None
+        if place.path and parent is None:
+            continue  # inside a block met again: shown at its first place only
+        node = BlockNode(place.path, place.key if place.path else "",
+                         type(place.block).__name__,
+                         output_shape=shapes.get(place.first))
+        if parent is None:
+            root = node
+        else:
+            parent.children.append(node)
+        if place.repeated:  # the same object added twice, e.g. add(d, d)
+            node.same_as = place.first
+            continue
+        nodes[place.path] = node
+        node.params = [param_info(param, name, None if first == name else first)
+                       for name, param, first in place.params]
+    _add_totals(root)
+    return root
 
 
-def _node(block, path, key, shapes, seen_blocks, seen_params):
-    node = BlockNode(path, key, type(block).__name__,
-                     output_shape=shapes.get(seen_blocks.get(id(block), path)))
-    if id(block) in seen_blocks:  # the same object added twice, e.g. add(d, d)
-        node.same_as = seen_blocks[id(block)]
-        return node
-    seen_blocks[id(block)] = path
-    for attr, param in block.params.items():
-        name = f"{path}.{attr}" if path else attr
-        first = seen_params.setdefault(id(param), name)
-        info = param_info(param, name, None if first == name else first)
-        node.params.append(info)
+def _add_totals(node):
+    """Fill in total and unknown from the leaves up; each Parameter counted once."""
+    for info in node.params:
         if info.shared_with is None:
             node.total += info.size or 0
             node.unknown |= not info.known
-    for child_key, child in block.named_children():
-        child_path = f"{path}.{child_key}" if path else child_key
-        sub = _node(child, child_path, child_key, shapes, seen_blocks, seen_params)
-        node.children.append(sub)
-        node.total += sub.total
-        node.unknown |= sub.unknown
-    return node
+    for child in node.children:
+        _add_totals(child)
+        node.total += child.total
+        node.unknown |= child.unknown
 
 
 @dataclass

@@ -7,6 +7,8 @@ and translucent mid-tone accents that read on light and dark themes alike.
 
 from html import escape
 
+from d2lmini.text import format_time, table_text
+
 from . import data
 
 FONT = "var(--jp-ui-font-family, sans-serif)"
@@ -116,15 +118,6 @@ def table_html(head, rows, right=()):
                                     for i, c in enumerate(r)) + "</tr>" for r in rows)
     return (f"<table style='border-collapse:collapse;color:{FG}'>"
             f"<thead><tr>{top}</tr></thead><tbody>{body}</tbody></table>")
-
-
-def table_text(head, rows, right=()):
-    """Aligned plain-text columns."""
-    rows = [tuple(head)] + [tuple(r) for r in rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
-    return "\n".join("  ".join(c.rjust(w) if i in right else c.ljust(w)
-                               for i, (c, w) in enumerate(zip(r, widths))).rstrip()
-                     for r in rows)
 
 
 def count_text(n, unknown=False):
@@ -292,9 +285,8 @@ def lazy_html(before, now, log=()):
 
 # ---- timings -------------------------------------------------------------------------
 def seconds(t):
-    if t < 1e-3:
-        return f"{t * 1e6:.1f} µs"
-    return f"{t * 1e3:.2f} ms" if t < 1 else f"{t:.2f} s"
+    """A time as the views show it: one digit fewer than benchmark's table."""
+    return format_time(t, digits=2)
 
 
 TIMING_HEAD = ("device", "batch", "mode", "per call", "min .. max", "repeats x calls",

@@ -1,21 +1,22 @@
 """Block: the unit networks are built from, and how it finds its children and params.
 
 Children and parameters are registered by assignment in __init__; their structural
-names ('hidden.weight', '0.bias') key collect_params() and parameter files.
-Shown in chapter05/01_layers_and_blocks.ipynb.
+names ('hidden.weight', '0.bias') key collect_params() and parameter files. Block also
+inherits file methods (paramfiles.py), summary() (blocktree.py) and MXNet 1.x
+spellings (legacy.py). Shown in chapter05/01_layers_and_blocks.ipynb.
 """
 
 import re
 import warnings
-from collections import defaultdict
 
 from ..autograd import STATE
 from ..errors import BlockInitError, DeferredInitializationError, HybridizationError
-from . import blockio
+from .blocktree import BlockSummary
+from .legacy import LegacyBlockAPI, child_by_legacy_name
 from .paramdict import ParameterDict
 from .parameter import Constant, Parameter
+from .paramfiles import ParameterFiles
 
-_LEGACY_COUNT = defaultdict(int)
 _INTERNALS = {
     "_children",
     "_reg_params",
@@ -39,15 +40,19 @@ class _Children(dict):
         self._owner.register_child(block, key)
 
     def __getitem__(self, key):
-        if not dict.__contains__(self, key):  # MXNet 1.x looked children up by name
-            for child in self.values():
-                if child.name == key:
-                    return child
+        if not dict.__contains__(self, key):
+            found = child_by_legacy_name(self, key)
+            if found is not None:
+                return found
         return dict.__getitem__(self, key)
 
 
-class Block:
+class Block(ParameterFiles, BlockSummary, LegacyBlockAPI):
     """Base class of every layer and model: override `forward`.
+
+    save_parameters/load_parameters come from ParameterFiles (paramfiles.py),
+    summary() from BlockSummary (blocktree.py), and name, prefix, name_scope()
+    and params, for MXNet 1.x code, from LegacyBlockAPI (legacy.py).
 
     >>> class MLP(nn.Block):
     ...     def __init__(self):
@@ -60,18 +65,13 @@ class Block:
     _traceable = False  # HybridBlocks can be traced into a graph
 
     def __init__(self, prefix=None, params=None):
-        kind = type(self).__name__.lower()
-        legacy = prefix.rstrip("_") if prefix else f"{kind}{_LEGACY_COUNT[kind]}"
-        if not prefix:
-            _LEGACY_COUNT[kind] += 1
+        self._start_legacy(prefix, params)  # MXNet 1.x: a name, a params= to share
         set_ = object.__setattr__
         set_(self, "_children", _Children(self))
         set_(self, "_reg_params", {})
         set_(self, "_hooks", ([], []))  # forward pre-hooks, forward hooks
         set_(self, "_pending_init", False)
         set_(self, "_parent", None)  # (block, key) of the first container holding it
-        set_(self, "_legacy_name", legacy)
-        set_(self, "_shared", params)
         set_(self, "_plain_list", None)
 
     def __getattr__(self, name):
@@ -114,7 +114,7 @@ class Block:
                 f"cannot add {block._where()} inside itself: a block cannot contain "
                 "itself, directly or through its children. Add a new instance "
                 "instead.")
-        if name is None or name == block._legacy_name:
+        if name is None or block._is_legacy_key(name):
             name = str(len(self._children))  # structural, the same on every run
         if block._parent is None:
             object.__setattr__(block, "_parent", (self, str(name)))
@@ -141,22 +141,6 @@ class Block:
         """Children or parameters changed: hybridized ancestors must trace again."""
         if self._parent is not None:
             self._parent[0]._structure_changed()
-
-    @property
-    def params(self):
-        """This block's own parameters (MXNet 1.x), with get() and get_constant()."""
-        return ParameterDict(self._reg_params, owner=self)
-
-    @property
-    def name(self):
-        """MXNet 1.x-style name such as 'dense0' (display only; not used as a key)."""
-        return self._legacy_name
-
-    prefix = property(lambda self: self._legacy_name + "_")
-
-    def name_scope(self):
-        """Accepted for MXNet 1.x code; names are structural, so it does nothing."""
-        return _NullScope()
 
     # ---- where a block is, for messages ----------------------------------------------
     def _path(self):
@@ -390,10 +374,6 @@ class Block:
             lines.append(f"  ({key}): {body}")
         return "\n".join(lines) + "\n)" if len(lines) > 1 else lines[0] + ")"
 
-    save_parameters = blockio.save_parameters
-    load_parameters = blockio.load_parameters
-    summary = blockio.summary
-
 
 def _plain_list_message(owner, attr):
     return (
@@ -418,14 +398,6 @@ class _HookHandle:
 
     def __exit__(self, *exc):
         self.detach()
-
-
-class _NullScope:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 __all__ = ["Block", "Constant", "Parameter"]

@@ -1,61 +1,28 @@
 """ParameterDict: an ordered dict of parameters by structural name, printed as a table.
 
-Returned by Block.collect_params() (whole tree) and Block.params (one block's own,
-with MXNet 1.x's get/get_constant). Shown in chapter05/02_parameters.ipynb.
+Returned by Block.collect_params() (the whole tree); Block.params (one block's own,
+for MXNet 1.x code) is legacy.py's subclass. Shown in chapter05/02_parameters.ipynb.
 """
 
 from .. import device as _dev
-from .parameter import Constant, Parameter
+from ..text import table_text
+from .parameter import Constant
 
 
 class ParameterDict(dict):
     """Parameters keyed by name, with initialize/zero_grad/reset_device for all."""
 
-    def __init__(self, params=(), owner=None):
-        super().__init__(params)
-        self._owner = owner  # the Block whose own parameters these are, if any
-
     def __getitem__(self, key):
         if not dict.__contains__(self, key):
             for param in self.values():  # MXNet 1.x names such as 'dense0_weight'
-                if param._owner and key == f"{param._owner[0].name}_{param._owner[1]}":
+                owner = param._owner  # (block, attribute); name: see legacy.py
+                if owner is not None and key == f"{owner[0].name}_{owner[1]}":
                     return param
             raise KeyError(
                 f"no parameter named {key!r}; the names here are: "
                 f"{', '.join(self) or '(none)'}"
             )
         return dict.__getitem__(self, key)
-
-    # ---- MXNet 1.x: creating parameters through a block's params ---------------------
-    def get(self, name, default=None, **kwargs):
-        """This block's parameter `name`, created (and registered) if it is new.
-
-        When the block was built with params=other.params, the other's parameter of
-        that name is shared instead.
-        """
-        if dict.__contains__(self, name):
-            return dict.__getitem__(self, name)
-        if self._owner is None:  # a plain dict look-up on collect_params()
-            return default
-        shared = self._owner._shared
-        if shared is not None and name in shared:
-            param = shared[name]
-            if kwargs.get("shape") is not None:
-                param.shape = kwargs["shape"]  # checks that the two uses agree
-        else:
-            param = Parameter(name, **kwargs)
-        setattr(self._owner, name, param)
-        dict.__setitem__(self, name, param)
-        return param
-
-    def get_constant(self, name, value=None):
-        """A Constant parameter `name` holding `value` (never trained)."""
-        if dict.__contains__(self, name):
-            return dict.__getitem__(self, name)
-        param = Constant(name, value)
-        setattr(self._owner, name, param)
-        dict.__setitem__(self, name, param)
-        return param
 
     # ---- all at once -----------------------------------------------------------------
     def initialize(
@@ -89,7 +56,4 @@ class ParameterDict(dict):
         rows = [(k, str(p.shape), p.dtype.name, p.grad_req,
                  p.state + (" (Constant)" if isinstance(p, Constant) else ""))
                 for k, p in self.items()]
-        widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
-        fmt = "  ".join(f"{{:<{w}}}" for w in widths)
-        lines = [fmt.format(*head)] + [fmt.format(*r) for r in rows]
-        return "ParameterDict\n" + "\n".join("  " + line.rstrip() for line in lines)
+        return "ParameterDict\n" + table_text(head, rows, indent="  ")

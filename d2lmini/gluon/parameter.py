@@ -13,7 +13,13 @@ from .. import device as _dev
 from .. import init as _init
 from .. import np
 from ..autograd import pause, untraced
-from ..errors import DeferredInitializationError, DeviceError, ShapeError
+from ..errors import (
+    AutogradError,
+    DeferredInitializationError,
+    DeviceError,
+    NotInitializedError,
+    ShapeError,
+)
 from ..ndarray import _wrap, ndarray
 
 
@@ -149,7 +155,7 @@ class Parameter:
         if self._deferred is not None:
             raise DeferredInitializationError(self._unknown_message())
         hint = self._owner[0]._registration_hint() if self._owner else ""
-        raise RuntimeError(
+        raise NotInitializedError(
             f"{self._where()} has not been initialized. Call net.initialize() (or "
             f"this parameter's .initialize()) before using it.{hint}"
         )
@@ -175,10 +181,13 @@ class Parameter:
         """The gradient written by the last backward()."""
         data = self.data(device, ctx)
         if data._grad is None:
-            raise RuntimeError(
-                f"{self._where()} has grad_req='null' (e.g. a Constant) "
-                "and keeps no gradient"
-            )
+            fix = ("A Constant never has one: do not ask it for a gradient."
+                   if isinstance(self, Constant) else
+                   "Set p.grad_req = 'write' before autograd.record() if it should "
+                   "be trained.")
+            raise AutogradError(
+                f"grad() of {self._where()}: expected a parameter that keeps a "
+                f"gradient, got one with grad_req='null', which keeps none. {fix}")
         return data._grad
 
     def list_grad(self):
