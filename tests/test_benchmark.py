@@ -5,13 +5,15 @@ No assertion compares two times: machines are noisy (STYLE.md section 10).
 
 import gc
 import json
+import subprocess
+import sys
 import time
 
 import numpy as onp
 import pytest
 
 import d2lmini
-from d2lmini import autograd, gluon, np, npx, utils
+from d2lmini import autograd, gluon, np, npx, text, timing, utils
 from d2lmini.gluon import nn
 
 FAST = dict(number=2, repeats=3, warmup=1)
@@ -90,14 +92,26 @@ def test_result_structure_and_values(X):
 
 
 def test_public_names():
-    assert d2lmini.benchmark is utils.benchmark
-    assert d2lmini.BenchmarkResult is utils.BenchmarkResult
-    assert d2lmini.Timing is utils.Timing
+    assert d2lmini.benchmark is timing.benchmark
+    assert d2lmini.BenchmarkResult is timing.BenchmarkResult
+    assert d2lmini.Timing is timing.Timing
+    assert d2lmini.try_gpu is utils.try_gpu and d2lmini.utils is utils
+    assert {"benchmark", "timing", "try_gpu", "utils"} <= set(dir(d2lmini))
+
+
+def test_import_d2lmini_leaves_the_harness_unloaded():
+    code = ("import sys, d2lmini; print(sorted(m for m in ('d2lmini.timing', "
+            "'d2lmini.utils', 'dataclasses') if m in sys.modules)); "
+            "import d2lmini.timing; print(callable(d2lmini.benchmark), "
+            "d2lmini.try_gpu().device_type)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    assert out[:2] == ["[]", "True cpu"]
 
 
 def test_all_modes_and_custom_modes(X):
-    res = d2lmini.benchmark(mlp(), X, modes=list(utils.MODES), **FAST)
-    assert list(res.timings) == list(utils.MODES)
+    res = d2lmini.benchmark(mlp(), X, modes=list(timing.MODES), **FAST)
+    assert list(res.timings) == list(timing.MODES)
     res = d2lmini.benchmark(mlp(), X, modes={"mine": {"static_alloc": True}}, **FAST)
     assert list(res.timings) == ["mine"]
     assert res.timings["mine"].speedup is None and res.speedup is None
@@ -184,7 +198,7 @@ def test_untraceable_net_reports_the_hybridization_error(X):
 
 def test_hybridized_output_must_match_eager(X):
     net = Drifting()
-    with pytest.raises(RuntimeError, match="differs from eager mode"):
+    with pytest.raises(d2lmini.BenchmarkError, match="differs from eager mode"):
         d2lmini.benchmark(net, X, modes=("hybridized",), **FAST)
     assert settings(net) == [None]
 
@@ -245,7 +259,7 @@ def test_time_per_call_synchronises_and_pauses_garbage_collection():
     def run(n):
         log.append(f"run {n}, gc {'on' if gc.isenabled() else 'off'}")
 
-    per_call = utils.time_per_call(run, 4, sync=lambda: log.append("sync"))
+    per_call = timing.time_per_call(run, 4, sync=lambda: log.append("sync"))
     assert log == ["sync", "run 4, gc off", "sync"] and per_call >= 0
     assert gc.isenabled()
 
@@ -257,12 +271,16 @@ def test_autorange_picks_1_2_5_steps(monkeypatch):
     def run(n):  # each call takes 1/64 s on this fake clock (exact in binary)
         clock[0] += n / 64
 
-    assert utils.autorange(run, sync=lambda: None, min_time=8 / 64) == 10
-    assert utils.autorange(run, sync=lambda: None, min_time=16 / 64) == 20
-    assert utils.autorange(run, sync=lambda: None, min_time=0) == 1
+    assert timing.autorange(run, sync=lambda: None, min_time=8 / 64) == 10
+    assert timing.autorange(run, sync=lambda: None, min_time=16 / 64) == 20
+    assert timing.autorange(run, sync=lambda: None, min_time=0) == 1
 
 
 def test_format_time():
-    assert utils.format_time(12.346e-6) == "12.35 µs"
-    assert utils.format_time(0.0012345) == "1.234 ms"
-    assert utils.format_time(2.5) == "2.500 s"
+    assert text.format_time(12.346e-6) == "12.35 µs"
+    assert text.format_time(0.0012345) == "1.234 ms"
+    assert text.format_time(2.5) == "2.500 s"
+    # the views' shorter form (widgets/render.seconds)
+    assert text.format_time(12.346e-6, digits=2) == "12.3 µs"
+    assert text.format_time(0.0012345, digits=2) == "1.23 ms"
+    assert text.format_time(2.5, digits=2) == "2.50 s"

@@ -29,8 +29,8 @@ import numpy as onp  # noqa: E402
 from workloads import TORCH, VARIANTS, WORKLOADS  # noqa: E402  (this folder)
 
 # The timing core that d2lmini.benchmark() and the timing widget use too.
-from d2lmini.utils import format_time as fmt_time  # noqa: E402
-from d2lmini.utils import time_per_call  # noqa: E402
+from d2lmini.text import format_time as fmt_time  # noqa: E402
+from d2lmini.timing import time_per_call  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 
