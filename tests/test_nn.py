@@ -100,3 +100,12 @@ def test_every_activation_matches_its_formula():
         dense = layer(np.array([[-1.0, 0.25, 0.5, -2.0]])).asnumpy()
         onp.testing.assert_allclose(dense, formula(onp.full((1, 2), -2.25)),
                                     rtol=1e-6, err_msg=name)
+
+
+def test_dense_without_flatten_or_bias_acts_on_the_last_axis():
+    layer = nn.Dense(3, flatten=False, use_bias=False, in_units=4)
+    layer.initialize()
+    assert list(layer.collect_params()) == ["weight"] and layer.bias is None
+    x = np.random.normal(size=(2, 5, 4))
+    want = x.asnumpy() @ layer.weight.data().asnumpy().T
+    onp.testing.assert_allclose(layer(x).asnumpy(), want, rtol=1e-5, atol=1e-6)

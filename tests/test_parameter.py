@@ -119,3 +119,13 @@ def test_device_of_parameters_is_checked():
     layer.initialize()
     with pytest.raises(d2lmini.DeviceError, match="reset_device"):
         layer.weight.data(ctx=npx.gpu(0))
+
+
+def test_standalone_parameter_needs_initialize_then_gives_its_init():
+    weight = gluon.Parameter("w", shape=(2, 3), init=init.One())
+    assert repr(weight) == "Parameter w (shape=(2, 3), dtype=float32)"
+    with pytest.raises(d2lmini.NotInitializedError, match=r"'w'.*initialize\(\)"):
+        weight.data()
+    weight.initialize()
+    assert weight.state == "initialized"
+    onp.testing.assert_array_equal(weight.data().asnumpy(), onp.ones((2, 3)))
