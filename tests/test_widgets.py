@@ -14,6 +14,7 @@ import pytest
 from nets import MLP, FixedHiddenMLP, NestMLP
 
 from d2lmini import cpu, gluon, init, np
+from d2lmini.errors import HybridizationError
 from d2lmini.gluon import nn
 from widgets import BlockTree, GraphView, LazyInitView, TimingView, data, dot, render
 from widgets.timing import available_devices
@@ -552,13 +553,31 @@ def test_graph_view_static_buffer_mark(X):
     assert ("fused", "static buffer") in marks
 
 
+def test_listing_lines_read_the_marks_from_the_plans_notes(X):
+    net = hybrid()
+    net.hybridize()
+    net(X)
+    plan = net.compiled_plan
+    lines = data.listing_lines(plan)
+    assert [line.text for line in lines] == str(plan).splitlines()
+    marked = {line.text.split(" = ")[0].strip(): line.marks
+              for line in lines if line.marks}
+    assert marked == {f"%{out}": marks for out, marks in plan.notes.items()}
+    # Marks come from the notes, not from the text: any notes show as given.
+    graph = net.traced_graph
+    mine = {graph.nodes[0].out: ("my mark",)}
+    lines = data.listing_lines(graph, mine)
+    assert [line.marks for line in lines if line.marks] == [("my mark",)]
+    assert all(line.marks == () for line in data.listing_lines(graph))
+
+
 def test_graph_view_explains_what_to_do_first(X):
-    with pytest.raises(RuntimeError, match=r"net.hybridize\(\) and net\(X\) first"):
+    with pytest.raises(HybridizationError, match=r"net.hybridize\(\) and net\(X\) fir"):
         GraphView(nn.HybridSequential())
     unhybridized = hybrid()
     unhybridized.hybridize(active=False)
     unhybridized(X)
-    with pytest.raises(RuntimeError, match="has no traced graph yet"):
+    with pytest.raises(HybridizationError, match="has no traced graph yet"):
         GraphView(unhybridized)
     with pytest.raises(TypeError, match="nn.HybridSequential instead of nn.Seq"):
         GraphView(deferred())

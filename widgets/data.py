@@ -7,7 +7,6 @@ Shown in chapter05/01_layers_and_blocks.ipynb and 04_lazy_initialization.ipynb.
 
 import inspect
 import math
-import re
 import textwrap
 from dataclasses import dataclass, field
 
@@ -322,20 +321,18 @@ def timing_records(result, batch_size) -> tuple[list, list]:
 
 
 # ---- traced graphs -------------------------------------------------------------------
-_MARK = re.compile(r"  \[([^\]]*)\]$")
-
-
 @dataclass
 class ListingLine:
     text: str
     marks: tuple = ()  # e.g. ('fused',) or ('in place',) or ('fused', 'static buffer')
 
 
-def listing_lines(graph) -> list[ListingLine]:
-    """The graph's text listing, each line with the marks the compiled plan gave it."""
-    lines = []
-    for text in graph.listing().splitlines():
-        found = _MARK.search(text)
-        marks = tuple(m.strip() for m in found.group(1).split(",")) if found else ()
-        lines.append(ListingLine(text, marks))
-    return lines
+def listing_lines(plan, notes=None) -> list[ListingLine]:
+    """The listing of a compiled plan's graph, each op's line with the marks from
+    plan.notes (how the plan runs that op). A Graph and its notes work too:
+    listing_lines(graph, {5: ('fused',)}); a Graph alone gives lines without marks.
+    """
+    graph = getattr(plan, "graph", plan)
+    if notes is None:
+        notes = getattr(plan, "notes", None)
+    return [ListingLine(text, marks) for text, marks in graph.listing_rows(notes)]
