@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pytest
 from conftest import BUDGET_S, Budget
-from test_chapter_browser import NOTEBOOKS
-from test_widgets_browser import NOTEBOOK, format_problems
+from page_checks import (
+    NOTEBOOK,
+    NOTEBOOKS,
+    format_problems,
+)
 
 pytestmark = pytest.mark.browser
 

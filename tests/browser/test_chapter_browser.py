@@ -8,25 +8,24 @@ the kernel, the log console and the browser console report no error. A
 screenshot of each notebook goes to the artifacts directory.
 """
 
-import json
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 from conftest import BUDGET_S, Budget
-from test_widgets_browser import (
+from page_checks import (
+    CHAPTER,
     JS_STATE,
+    NOTEBOOKS,
     format_problems,
     kernel_problems,
     log_problems,
     problems_in,
+    tagged,
 )
 
 pytestmark = pytest.mark.browser
 
-CHAPTER = Path(__file__).resolve().parents[2] / "chapter05"
-NOTEBOOKS = sorted(CHAPTER.glob("[0-9][0-9]_*.ipynb"))
 PER_NOTEBOOK_S = 60  # budget added per notebook on top of the module's
 
 
@@ -35,12 +34,6 @@ def budget():
     deadline = Budget(BUDGET_S + PER_NOTEBOOK_S * len(NOTEBOOKS))
     yield deadline
     deadline.close()
-
-
-def tagged(path, tag):
-    """Ids of the code cells of a notebook that carry a cell tag."""
-    cells = json.loads(path.read_text())["cells"]
-    return {c["id"] for c in cells if tag in c.get("metadata", {}).get("tags", [])}
 
 
 def test_chapter_has_its_notebooks():

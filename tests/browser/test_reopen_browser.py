@@ -17,7 +17,7 @@ import shutil
 import time
 
 import pytest
-from test_widgets_browser import (
+from page_checks import (
     JS_SHUTDOWN,
     JS_STATE,
     NOTEBOOK,

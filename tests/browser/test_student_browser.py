@@ -29,14 +29,15 @@ import time
 
 import pytest
 from conftest import BUDGET_S, JS_IDLE_AFTER, Budget
-from test_chapter_browser import NOTEBOOKS, tagged
-from test_widgets_browser import (
+from page_checks import (
     JS_STATE,
+    NOTEBOOKS,
     WIDGET_MIME,
     format_problems,
     kernel_problems,
     log_problems,
     problems_in,
+    tagged,
 )
 
 pytestmark = pytest.mark.browser
