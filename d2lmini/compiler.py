@@ -109,6 +109,12 @@ def _same_float_dtype(values, args, out):
 
 def call_kernel(fwd, args, kw, out):
     """env[out] = fwd(*env[args], **kw), with the common arities unrolled."""
+    if kw and len(args) == 1:
+        (a,) = args
+        return lambda env: env.__setitem__(out, fwd(env[a], **kw))
+    if kw and len(args) == 3:  # fully_connected
+        a, b, c = args
+        return lambda env: env.__setitem__(out, fwd(env[a], env[b], env[c], **kw))
     if kw:
         return lambda env: env.__setitem__(out, fwd(*[env[a] for a in args], **kw))
     if len(args) == 1:
@@ -123,7 +129,12 @@ def call_kernel(fwd, args, kw, out):
 def _out_kernel(fwd, args, kw, out, target):
     """The forward writing into env[target]: an input that dies here, or
     (static_alloc) the op's own slot, pre-filled with its buffer."""
-    if kw:
+    if kw and len(args) == 3:  # fully_connected
+        a, b, c = args
+
+        def kernel(env):
+            env[out] = fwd(env[a], env[b], env[c], out=env[target], **kw)
+    elif kw:
         def kernel(env):
             env[out] = fwd(*[env[a] for a in args], out=env[target], **kw)
     elif len(args) == 1:

@@ -12,6 +12,7 @@ import numpy as onp
 
 from .device import xp_of
 
+_ND = onp.ndarray
 
 class Op:
     """One primitive.
@@ -102,10 +103,13 @@ def _float_result(out, a, b=None):
 def _promoting(fn, ufunc):
     # As MXNet: int32 + float32 (or + 0.5) gives float32, where NumPy gives float64.
     # Given `out`, the plan chose a buffer of the result's dtype: the ufunc fills it.
+    host = getattr(onp, ufunc)
+
     def fwd(a, b, out=None):
         if out is None:
             return _float_result(fn(a, b), a, b)
-        return getattr(xp_of(out), ufunc)(a, b, out=out)
+        kernel = host if type(out) is _ND else getattr(xp_of(out), ufunc)
+        return kernel(a, b, out=out)
 
     return fwd
 
@@ -156,9 +160,12 @@ def _choose_vjp(g, out, needs, a, b):
 
 def _choosing(ufunc):
     # maximum(0, x): the array module comes from whichever argument is an array.
+    host = getattr(onp, ufunc)
+
     def fwd(a, b, out=None):
-        xp = xp_of(a if hasattr(a, "shape") else b)
-        return getattr(xp, ufunc)(a, b, out=out)
+        if type(a) is _ND or type(b) is _ND:
+            return host(a, b, out=out)
+        return getattr(xp_of(a if hasattr(a, "shape") else b), ufunc)(a, b, out=out)
 
     return fwd
 
@@ -182,18 +189,22 @@ for _name, _fn in [
 def _floating(ufunc):
     # exp, log, ... of integers: float32, where NumPy gives float64. (Differs from
     # MXNet 1.9.1, which truncates the result back to the integer dtype.)
+    host = getattr(onp, ufunc)
+
     def fwd(x, out=None):
-        if out is None:
-            return _float_result(getattr(xp_of(x), ufunc)(x), x)
-        return getattr(xp_of(out), ufunc)(x, out=out)
+        kernel = host if type(x) is _ND else getattr(xp_of(x), ufunc)
+        return _float_result(kernel(x), x) if out is None else kernel(x, out=out)
 
     return fwd
 
 
 def _keeping(ufunc):
     # negative and abs keep the input's dtype, integers included.
+    host = getattr(onp, ufunc)
+
     def fwd(x, out=None):
-        return getattr(xp_of(x), ufunc)(x, out=out)
+        kernel = host if type(x) is _ND else getattr(xp_of(x), ufunc)
+        return kernel(x, out=out)
 
     return fwd
 
@@ -209,7 +220,7 @@ def _relu(x, out=None):
 def _sigmoid(x, out=None):
     # 0.5 * (tanh(x/2) + 1) equals the logistic function and never overflows; on a
     # float array it runs as four passes over one buffer (`out`, or a new one).
-    xp = xp_of(x)
+    xp = onp if type(x) is _ND else xp_of(x)
     if out is None:
         if x.dtype.kind != "f" or x.ndim == 0:
             return _float_result(0.5 * (xp.tanh(0.5 * x) + 1), x)

@@ -54,8 +54,8 @@ ROWS.add("dot", _dot, _dot_vjp)
 def _fully_connected(x, w, b=None, flatten=True, relu=False, out=None):
     # One BLAS product (into `out` when a plan gives a buffer), then the bias and
     # the ReLU in place on that array.
-    xp = xp_of(x)
-    x2 = x.reshape(x.shape[0], -1) if flatten else x
+    xp = onp if type(x) is onp.ndarray else xp_of(x)
+    x2 = x.reshape(x.shape[0], -1) if flatten and x.ndim != 2 else x
     y = xp.dot(x2, w.T, out=out) if x2.ndim == 2 else xp.matmul(x2, w.T, out=out)
     if b is not None:
         y += b
