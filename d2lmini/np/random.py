@@ -2,8 +2,9 @@
 
 Numbers are drawn on the CPU by one generator (RNG, here; dropout and DataLoader use
 it too) and then moved to the device, so a seed gives the same values on every
-device. The random op rows (dropout_mask, random_uniform, random_normal) live here. Both `size=` and the book's positional
-forms work: uniform(-10, 10, shape), randn(2, 3), normal(0, 1, size=(2, 3)).
+device. The random op rows (dropout_mask, random_uniform, random_normal) live here.
+Both `size=` and the book's positional forms work: uniform(-10, 10, shape),
+randn(2, 3), normal(0, 1, size=(2, 3)).
 """
 
 import numpy as onp
