@@ -10,6 +10,7 @@ It decides, from the op rows' flags alone, which ops write into an existing buff
 and drops each value as soon as nothing needs it. executor.py runs the result.
 Shown in chapter05/08_hybridization.ipynb.
 """
+import inspect
 
 
 def compile_inference(graph, xp, static_alloc, template):
@@ -86,10 +87,7 @@ def compile_inference(graph, xp, static_alloc, template):
         elif op.out and buffer_for(out) is not None:
             template[out] = buffer_for(out)
             marks, target = ("static buffer",), out
-        if target is None:
-            kernels.append(call_kernel(op.fwd, args, kw, out))
-        else:
-            kernels.append(_out_kernel(op.fwd, args, kw, out, target))
+        kernels.append(call_kernel(op.fwd, args, kw, out, template, target))
         if marks:
             notes[out] = marks
         dead = tuple(a for a in set(args) if last_use[a] == position
@@ -107,50 +105,82 @@ def _same_float_dtype(values, args, out):
         values[a].dtype == dtype for a in args if values[a].kind != "literal")
 
 
-def call_kernel(fwd, args, kw, out):
-    """env[out] = fwd(*env[args], **kw), with the common arities unrolled."""
-    if kw and len(args) == 1:
-        (a,) = args
-        return lambda env: env.__setitem__(out, fwd(env[a], **kw))
-    if kw and len(args) == 3:  # fully_connected
-        a, b, c = args
-        return lambda env: env.__setitem__(out, fwd(env[a], env[b], env[c], **kw))
-    if kw:
-        return lambda env: env.__setitem__(out, fwd(*[env[a] for a in args], **kw))
-    if len(args) == 1:
-        (a,) = args
-        return lambda env: env.__setitem__(out, fwd(env[a]))
-    if len(args) == 2:
-        a, b = args
-        return lambda env: env.__setitem__(out, fwd(env[a], env[b]))
-    return lambda env: env.__setitem__(out, fwd(*[env[a] for a in args]))
+def call_kernel(fwd, args, kw, out, template, target=None):
+    """A kernel: env[out] = fwd(*env[args], **kw), writing into env[target] (out=)
+    when a target is given: an input that dies here, or (static_alloc) the op's own
+    slot, pre-filled with its buffer.
 
-
-def _out_kernel(fwd, args, kw, out, target):
-    """The forward writing into env[target]: an input that dies here, or
-    (static_alloc) the op's own slot, pre-filled with its buffer."""
-    if kw and len(args) == 3:  # fully_connected
-        a, b, c = args
+    Where fwd's signature allows, every argument is passed by position and read from
+    the value list: keyword values get slots of their own at the end of `template`.
+    A call with **kw or *args costs about half a microsecond more than this, paid
+    by each Dense layer at every call.
+    """
+    reads = _positional_reads(fwd, args, kw, target, template)
+    if reads is None:  # fwd takes some of them as keywords only
+        if target is None:
+            def kernel(env):
+                env[out] = fwd(*[env[a] for a in args], **kw)
+        else:
+            def kernel(env):
+                env[out] = fwd(*[env[a] for a in args], out=env[target], **kw)
+    elif len(reads) == 1:
+        (a,) = reads
 
         def kernel(env):
-            env[out] = fwd(env[a], env[b], env[c], out=env[target], **kw)
-    elif kw:
-        def kernel(env):
-            env[out] = fwd(*[env[a] for a in args], out=env[target], **kw)
-    elif len(args) == 1:
-        (a,) = args
+            env[out] = fwd(env[a])
+    elif len(reads) == 2:
+        a, b = reads
 
         def kernel(env):
-            env[out] = fwd(env[a], out=env[target])
-    elif len(args) == 2:
-        a, b = args
+            env[out] = fwd(env[a], env[b])
+    elif len(reads) == 3:
+        a, b, c = reads
 
         def kernel(env):
-            env[out] = fwd(env[a], env[b], out=env[target])
+            env[out] = fwd(env[a], env[b], env[c])
+    elif len(reads) == 5:  # fully_connected: data, weight, bias, flatten, relu
+        a, b, c, d, e = reads
+
+        def kernel(env):
+            env[out] = fwd(env[a], env[b], env[c], env[d], env[e])
+    elif len(reads) == 6:  # and its buffer
+        a, b, c, d, e, f = reads
+
+        def kernel(env):
+            env[out] = fwd(env[a], env[b], env[c], env[d], env[e], env[f])
     else:
         def kernel(env):
-            env[out] = fwd(*[env[a] for a in args], out=env[target])
+            env[out] = fwd(*[env[r] for r in reads])
     return kernel
+
+
+def _positional_reads(fwd, args, kw, target, template):
+    """Where each positional argument of the call is in the value list: the inputs,
+    then `kw`'s values in fwd's order (defaults filling the gaps) and the buffer,
+    as slots appended to `template`. None where fwd's signature does not allow it."""
+    try:
+        params = list(inspect.signature(fwd).parameters.values())[len(args):]
+    except (TypeError, ValueError):  # a builtin without a signature
+        return None
+    left = dict(kw) if target is None else dict(kw, out=_BUFFER)
+    reads = list(args)
+    for param in params:
+        if not left:
+            break
+        if param.kind is not param.POSITIONAL_OR_KEYWORD:
+            return None
+        value = left.pop(param.name, param.default)
+        if value is param.empty:
+            return None
+        if value is _BUFFER:
+            reads.append(target)
+        else:
+            reads.append(len(template))
+            template.append(value)
+    return None if left else reads
+
+
+_BUFFER = object()  # marks where the `out` buffer goes among the arguments
 
 
 def _drop_kernel(dead):

@@ -30,8 +30,9 @@ class Plan:
         self.steps = graph.nodes  # Steps (op, args, kw, out), in order
         self.params = [(index, param) for index, _, param in graph.params]
         self.leaves = list(graph.inputs) + [index for index, _ in self.params]
-        self.record_program = [call_kernel(step.op.fwd, step.args, step.kw, step.out)
-                               for step in graph.nodes]
+        self.record_program = [
+            call_kernel(step.op.fwd, step.args, step.kw, step.out, self.template)
+            for step in graph.nodes]
         self._needs_cache = {}
         self._op = Op(f"hybrid:{graph.name}", None, self._vjp)
         # copied: outputs that are (views of) constants. Eager would make those

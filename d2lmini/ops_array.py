@@ -55,12 +55,16 @@ def _fully_connected(x, w, b=None, flatten=True, relu=False, out=None):
     # One BLAS product (into `out` when a plan gives a buffer), then the bias and
     # the ReLU in place on that array.
     xp = onp if type(x) is onp.ndarray else xp_of(x)
-    x2 = x.reshape(x.shape[0], -1) if flatten and x.ndim != 2 else x
-    y = xp.dot(x2, w.T, out=out) if x2.ndim == 2 else xp.matmul(x2, w.T, out=out)
+    if x.ndim == 2:
+        y = xp.dot(x, w.T, out)
+    elif flatten:
+        y = xp.dot(x.reshape(x.shape[0], -1), w.T, out)
+    else:  # Dense(flatten=False): the last axis
+        y = xp.matmul(x, w.T, out=out)
     if b is not None:
         y += b
     if relu:  # Dense(..., activation='relu')
-        xp.maximum(y, 0, out=y)
+        xp.maximum(y, 0.0, out=y)
     return y
 
 

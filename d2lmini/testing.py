@@ -1,7 +1,8 @@
 """Gradient checking: what autograd says against what central differences measure.
 
 Builds on autograd (record, backward) and ndarray; a leaf that no library module
-imports. tests/test_grad.py runs it for every op in the registry.
+imports. tests/test_ops.py runs it on every row of the gradient table
+(tests/op_rows.py).
 """
 import numpy as onp
 

@@ -11,6 +11,7 @@ import numpy as onp
 import pytest
 
 from d2lmini import np, npx
+from d2lmini.compiler import call_kernel
 from d2lmini.executor import Plan
 from d2lmini.gluon import HybridBlock, nn
 from d2lmini.ops import OPS
@@ -125,3 +126,41 @@ def test_integer_results_never_take_a_float_buffer():
     plan = _plan(Halve(), x, False)
     assert _marks(plan) == [(), ()]  # int32 sum, then a float32 quotient
     onp.testing.assert_array_equal(plan.run([x])[0].asnumpy(), [[1, 2], [3, 4]])
+
+
+def _scaled(x, shift=0.0, scale=1.0, out=None):
+    return onp.multiply(x + shift, scale, out=out)
+
+
+def _scaled_keywords_only(x, *, shift=0.0, scale=1.0, out=None):
+    return onp.multiply(x + shift, scale, out=out)
+
+
+@pytest.mark.parametrize("fwd", [_scaled, _scaled_keywords_only],
+                         ids=["positional", "keyword-only"])
+@pytest.mark.parametrize("into_buffer", [False, True])
+def test_kernels_pass_keywords_as_the_forward_takes_them(fwd, into_buffer):
+    # Keywords become slots of the value list (by position) where the signature
+    # allows it, and stay keywords where it does not; the result is the same.
+    x = onp.arange(4.0)
+    template = [x, None, onp.empty(4)]
+    target = 2 if into_buffer else None
+    kernel = call_kernel(fwd, (0,), {"scale": 3.0}, 1, template, target)
+    if fwd is _scaled:  # shift's default, then scale, fill two new slots
+        assert template[3:] == [0.0, 3.0]
+    else:
+        assert len(template) == 3
+    env = template.copy()
+    kernel(env)
+    onp.testing.assert_array_equal(env[1], x * 3.0)
+    assert (env[1] is env[2]) == into_buffer
+
+
+def test_a_builtin_without_a_signature_is_called_as_it_is():
+    with pytest.raises(ValueError):
+        inspect.signature(max)
+    template = [2, 5, None]
+    kernel = call_kernel(max, (0, 1), {}, 2, template)
+    env = template.copy()
+    kernel(env)
+    assert env[2] == 5 and len(template) == 3
