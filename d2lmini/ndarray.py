@@ -295,8 +295,9 @@ class ndarray:
         """Make this array a leaf that receives gradients in `.grad`."""
         if grad_req not in ("write", "add", "null"):
             raise ValueError(
-                f"grad_req must be 'write', 'add' or 'null', got {grad_req!r}"
-            )
+                f"attach_grad: grad_req must be 'write', 'add' or 'null', got "
+                f"{grad_req!r}; 'write' (the default) keeps the last backward's "
+                "gradient, 'add' sums them, 'null' keeps none")
         self._node = None  # a leaf: history before this point is cut
         self._req = grad_req
         self._grad = (

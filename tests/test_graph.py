@@ -5,7 +5,7 @@ traces, with the notes it is given) and the DOT form; nested traces refused; Pyt
 in forward runs only while tracing; code that needs values while tracing (if on an
 array, .item(), in-place updates, indexing with a traced array) and forwards that
 return something other than arrays are refused with the line and the fix. Shown in
-chapter05/07.
+chapter05/08.
 """
 
 import numpy as onp
@@ -18,11 +18,17 @@ from d2lmini.gluon import nn
 from d2lmini.graph import Step, Tracer, Value
 
 
-def test_graph_listing_is_readable_and_stable():
+def _traced_mlp():
+    """Two Dense+ReLU layers, hybridized and called once on a (2, 5) input."""
     net = dense_stack("relu", "relu")
     net.initialize()
     net.hybridize()
     net(np.ones((2, 5)))
+    return net
+
+
+def test_graph_listing_is_readable_and_stable():
+    net = _traced_mlp()
     text = str(net.traced_graph)
     assert text.splitlines()[0] == "graph HybridSequential(%0: float32[2, 5]):"
     assert "%1 = param 0.weight  # float32[8, 5]" in text
@@ -96,10 +102,7 @@ def test_value_dependent_python_is_refused():
 
 
 def test_traced_graph_repr_is_short_and_stable():
-    net = dense_stack("relu", "relu")
-    net.initialize()
-    net.hybridize()
-    net(np.ones((2, 5)))
+    net = _traced_mlp()
     assert repr(net.traced_graph) == (
         "<Graph of HybridSequential: 1 input(s), 3 op(s); print() it for the "
         "listing>")
@@ -131,10 +134,7 @@ def test_indexing_with_a_traced_array_is_refused_with_advice():
 
 
 def test_graph_values_and_steps_are_named():
-    net = dense_stack("relu", "relu")
-    net.initialize()
-    net.hybridize()
-    net(np.ones((2, 5)))
+    net = _traced_mlp()
     graph = net.traced_graph
     first = graph.values[graph.inputs[0]]
     assert isinstance(first, Value) and first.kind == "input"
@@ -149,10 +149,7 @@ def test_graph_values_and_steps_are_named():
 
 
 def test_listing_shows_the_notes_it_is_given():
-    net = dense_stack("relu", "relu")
-    net.initialize()
-    net.hybridize()
-    net(np.ones((2, 5)))
+    net = _traced_mlp()
     graph = net.traced_graph
     out = graph.nodes[-1].out
     lines = graph.listing(notes={out: ("fused", "static buffer")}).splitlines()

@@ -8,7 +8,7 @@ import pytest
 from nets import small_mlp
 
 import d2lmini
-from d2lmini import autograd, init, np
+from d2lmini import autograd, gluon, init, np
 from d2lmini.gluon import nn
 
 
@@ -80,7 +80,7 @@ def test_flatten_and_lambdas():
     )
     doubled = nn.HybridLambda(lambda F, v: F.np.maximum(v, 5))(x)
     assert doubled.asnumpy().min() == 5
-    with pytest.raises(ValueError, match="no function named"):
+    with pytest.raises(ValueError, match="the name of a function of np or npx"):
         nn.Lambda("nonsense")
 
 
@@ -109,3 +109,16 @@ def test_dense_without_flatten_or_bias_acts_on_the_last_axis():
     x = np.random.normal(size=(2, 5, 4))
     want = x.asnumpy() @ layer.weight.data().asnumpy().T
     onp.testing.assert_allclose(layer(x).asnumpy(), want, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_block_arguments_say_what_to_pass_instead():
+    with pytest.raises(ValueError, match=r"Dropout: rate must be in \[0, 1\), got 1.5;"
+                       r" .*Dropout\(0.5\)"):
+        nn.Dropout(1.5)
+    net = nn.Sequential()
+    with pytest.raises(TypeError, match=r"register_child expects a Block, got "
+                       r"function; wrap a function in nn.Lambda"):
+        net.register_child(lambda x: x)
+    with pytest.raises(ValueError, match=r"ArrayDataset: expected at least one "
+                       r"array, got none"):
+        gluon.data.ArrayDataset()

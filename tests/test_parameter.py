@@ -129,3 +129,11 @@ def test_standalone_parameter_needs_initialize_then_gives_its_init():
     weight.initialize()
     assert weight.state == "initialized"
     onp.testing.assert_array_equal(weight.data().asnumpy(), onp.ones((2, 3)))
+
+
+def test_a_bad_grad_req_names_the_parameter_and_the_choices():
+    net = nn.Dense(2, in_units=3)
+    net.initialize()
+    with pytest.raises(ValueError, match=r"Parameter 'weight' .*grad_req must be "
+                       r"'write', 'add' or 'null', got 'sometimes'; 'write' keeps"):
+        net.weight.grad_req = "sometimes"

@@ -107,8 +107,8 @@ class Block(ParameterFiles, BlockSummary, LegacyBlockAPI):
         """Register `block` as a child under `name` (default: its position)."""
         if not isinstance(block, Block):
             raise TypeError(
-                f"register_child expects a Block, got {type(block).__name__}"
-            )
+                f"{self._where()}: register_child expects a Block, got "
+                f"{type(block).__name__}; wrap a function in nn.Lambda(fn) first")
         if block is self or any(b is self for _, b in block._walk()):
             raise ValueError(
                 f"cannot add {block._where()} inside itself: a block cannot contain "

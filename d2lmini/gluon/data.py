@@ -15,7 +15,8 @@ class ArrayDataset:
 
     def __init__(self, *arrays):
         if not arrays:
-            raise ValueError("ArrayDataset needs at least one array")
+            raise ValueError("ArrayDataset: expected at least one array, got none; "
+                             "pass the features and labels, e.g. ArrayDataset(X, y)")
         lengths = {len(a) for a in arrays}
         if len(lengths) != 1:
             raise ValueError(

@@ -185,7 +185,8 @@ class Dropout(HybridBlock):
     def __init__(self, rate, axes=(), prefix=None, params=None):
         super().__init__(prefix, params)
         if not 0 <= rate < 1:
-            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}")
+            raise ValueError(f"Dropout: rate must be in [0, 1), got {rate}; it is the "
+                             "fraction of values dropped, e.g. Dropout(0.5)")
         self._rate, self._axes = rate, tuple(axes)
 
     def forward(self, x):
@@ -213,7 +214,10 @@ def _resolve(function, where):
         for space in (_np, F.npx):
             if hasattr(space, function):
                 return getattr(space, function)
-        raise ValueError(f"{where}: no function named {function!r} in np or npx")
+        raise ValueError(
+            f"{where}: expected the name of a function of np or npx (such as "
+            f"'relu' or 'tanh'), got {function!r}, which neither has; check the "
+            "spelling or pass the function itself")
     if not callable(function):
         raise TypeError(
             f"{where}: expected a function or its name, got {type(function).__name__}"

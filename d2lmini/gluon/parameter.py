@@ -269,7 +269,10 @@ class Parameter:
     @grad_req.setter
     def grad_req(self, req):
         if req not in ("write", "add", "null"):
-            raise ValueError(f"grad_req must be 'write', 'add' or 'null', got {req!r}")
+            raise ValueError(
+                f"{self._where()}: grad_req must be 'write', 'add' or 'null', got "
+                f"{req!r}; 'write' keeps the last backward's gradient, 'add' sums "
+                "them (zero them yourself), 'null' keeps none (frozen)")
         self._grad_req = req
         if self._data is not None:
             self._data.attach_grad(req)
