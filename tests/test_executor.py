@@ -3,7 +3,7 @@
 Every row of tests/op_rows.py runs through the plan in four ways (hybridize() and
 hybridize(static_alloc=True), each with and without autograd.record()) and gives
 eager's outputs and gradients; a result is never overwritten by the next call and
-never aliases a plan buffer, a constant or a parameter. Shown in chapter05/07.
+never aliases a plan buffer, a constant or a parameter. Shown in chapter05/08.
 """
 
 import numpy as onp
