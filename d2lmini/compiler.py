@@ -7,7 +7,8 @@ It decides, from the op rows' flags alone, which ops write into an existing buff
   by every call (never for the arrays returned to the caller);
 - a composite op that takes `out=` (fully_connected: product, bias and ReLU) is
   marked 'fused';
-and drops each value as soon as nothing needs it. executor.py runs the result.
+and drops each value as soon as nothing needs it. call_kernel makes one step's
+kernel (the plan's recording program uses it too); executor.py runs the result.
 Shown in chapter05/08_hybridization.ipynb.
 """
 import inspect
