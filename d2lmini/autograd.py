@@ -8,7 +8,7 @@ returns them instead. First order only. Shown in chapter05/02_parameters.
 """
 
 from .device import xp_of
-from .errors import AutogradError, NotSupportedError
+from .errors import AutogradError, NotSupportedError, check_grad_req
 
 
 class _State:
@@ -225,11 +225,7 @@ def mark_variables(variables, gradients, grad_reqs="write"):
             f"gradients and {len(reqs)} grad_reqs; pass one of each per variable"
         )
     for i, (v, g, req) in enumerate(zip(variables, gradients, reqs)):
-        if req not in ("write", "add", "null"):
-            raise ValueError(
-                f"mark_variables(): grad_reqs[{i}] must be 'write', 'add' or 'null', "
-                f"got {req!r}"
-            )
+        check_grad_req(req, f"mark_variables(): grad_reqs[{i}]")
         if not hasattr(g, "_data") or not hasattr(v, "attach_grad"):
             raise TypeError(
                 f"mark_variables(): variable {i} and gradient {i} must be ndarrays, "

@@ -15,6 +15,16 @@ def rewrite_advice(what):
     return f"Write x = x {symbol} y instead of x {symbol}= y."
 
 
+def check_grad_req(req, what):
+    """Raise ValueError unless `req` is a grad_req; `what` names the argument and
+    where it was given ("attach_grad: grad_req")."""
+    if req not in ("write", "add", "null"):
+        raise ValueError(
+            f"{what} must be 'write', 'add' or 'null', got {req!r}; "
+            "'write' keeps the last backward's gradient, 'add' sums them (zero them "
+            "yourself), 'null' keeps none (frozen)")
+
+
 class DeferredInitializationError(RuntimeError):
     """A parameter's shape is not known yet: run a forward pass first."""
 

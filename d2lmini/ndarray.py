@@ -11,7 +11,13 @@ import numpy as onp
 
 from . import device as _dev
 from .autograd import STATE, backward, record_op
-from .errors import AutogradError, DeviceError, ShapeError, rewrite_advice
+from .errors import (
+    AutogradError,
+    DeviceError,
+    ShapeError,
+    check_grad_req,
+    rewrite_advice,
+)
 from .missing import no_attribute
 from .optable import OPS
 from .shapecodes import shape_v1
@@ -293,11 +299,7 @@ class ndarray:
     # ---- autograd --------------------------------------------------------------------
     def attach_grad(self, grad_req="write"):
         """Make this array a leaf that receives gradients in `.grad`."""
-        if grad_req not in ("write", "add", "null"):
-            raise ValueError(
-                f"attach_grad: grad_req must be 'write', 'add' or 'null', got "
-                f"{grad_req!r}; 'write' (the default) keeps the last backward's "
-                "gradient, 'add' sums them, 'null' keeps none")
+        check_grad_req(grad_req, "attach_grad: grad_req")
         self._node = None  # a leaf: history before this point is cut
         self._req = grad_req
         self._grad = (

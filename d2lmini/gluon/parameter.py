@@ -19,6 +19,7 @@ from ..errors import (
     DeviceError,
     NotInitializedError,
     ShapeError,
+    check_grad_req,
 )
 from ..ndarray import _wrap, ndarray
 
@@ -268,11 +269,7 @@ class Parameter:
 
     @grad_req.setter
     def grad_req(self, req):
-        if req not in ("write", "add", "null"):
-            raise ValueError(
-                f"{self._where()}: grad_req must be 'write', 'add' or 'null', got "
-                f"{req!r}; 'write' keeps the last backward's gradient, 'add' sums "
-                "them (zero them yourself), 'null' keeps none (frozen)")
+        check_grad_req(req, f"{self._where()}: grad_req")
         self._grad_req = req
         if self._data is not None:
             self._data.attach_grad(req)
